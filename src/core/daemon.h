@@ -33,7 +33,8 @@ struct daemon_session {
 	struct daemon_session *prev, *next;
 	daemon_shutdown_fn *shutdown;
 	char ip[46];
-	bool counted;
+	bool counted;	     /* listed and counted (between add and remove) */
+	bool shutdown_called; /* shutdown already ran (it runs at most once) */
 };
 
 struct daemon {
@@ -45,8 +46,14 @@ struct daemon {
 	unsigned session_count;
 	struct daemon_session *sessions;
 	struct ip_counts *ip_counts;
+	/* next session daemon_shutdown_all visits; kept right by remove */
+	struct daemon_session *shutdown_next;
 };
 
+/*
+ * daemon_init/daemon_clear - set up and free the accounting only; conf, tls
+ * and store are the caller's to set and release (clear leaves them alone).
+ */
 void daemon_init(struct daemon *d, struct ev *ev);
 void daemon_clear(struct daemon *d);
 
@@ -61,7 +68,12 @@ void daemon_session_add(struct daemon *d, struct daemon_session *ds,
     const char *ip, daemon_shutdown_fn *shutdown);
 /* daemon_session_remove - at session free. */
 void daemon_session_remove(struct daemon *d, struct daemon_session *ds);
-/* daemon_shutdown_all - call every session's shutdown (stop accepting first)*/
+/*
+ * daemon_shutdown_all - set stopping and call every listed session's
+ * shutdown once (stop accepting first). A callback may remove its own or any
+ * other session; sessions added meanwhile are visited too. While stopping,
+ * daemon_can_accept refuses ("shutting down").
+ */
 void daemon_shutdown_all(struct daemon *d);
 
 #endif
