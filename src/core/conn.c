@@ -419,7 +419,7 @@ teardown(struct conn *c, const char *reason)
 	free(c->close_reason);
 	c->close_reason = r;
 	log_debug("%s conn closed reason=\"%s\" in=%" PRIu64 " out=%" PRIu64,
-	          c->id_str, reason, c->bytes_in, c->bytes_out);
+	          c->id_str, r, c->bytes_in, c->bytes_out);
 	ev_io_del(&c->io);
 	ev_timer_del(&c->close_timer);
 	if (c->ssl != NULL) {
