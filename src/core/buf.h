@@ -39,13 +39,12 @@ buf_rptr(const struct buf *b)
 	return b->data + b->off;
 }
 void buf_consume(struct buf *b, size_t n);
-int buf_append(struct buf *b, const void *data, size_t len)
-    WARN_UNUSED_RESULT;
+int buf_append(struct buf *b, const void *data, size_t len) WARN_UNUSED_RESULT;
 int buf_append_str(struct buf *b, const char *s) WARN_UNUSED_RESULT;
-int buf_printf(struct buf *b, const char *fmt, ...) ATTR_FORMAT(2, 3)
-    WARN_UNUSED_RESULT;
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap) ATTR_FORMAT(2, 0)
-    WARN_UNUSED_RESULT;
+int buf_printf(struct buf *b, const char *fmt, ...)
+    ATTR_FORMAT(2, 3) WARN_UNUSED_RESULT;
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+    ATTR_FORMAT(2, 0) WARN_UNUSED_RESULT;
 /*
  * buf_reserve - make room for at least n more bytes; returns a pointer to
  * write them at (then call buf_commit with the count written), or NULL when

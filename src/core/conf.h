@@ -50,8 +50,8 @@ struct conf {
 	uint32_t max_errors; /* protocol errors before disconnect */
 
 	/* SMTP */
-	size_t smtp_max_line;	    /* command line (RFC 5321 4.5.3.1.4: 512) */
-	size_t smtp_max_data_line;  /* text line in DATA (RFC: 1000) */
+	size_t smtp_max_line;      /* command line (RFC 5321 4.5.3.1.4: 512) */
+	size_t smtp_max_data_line; /* text line in DATA (RFC: 1000) */
 	size_t smtp_max_message_size;
 	uint32_t smtp_max_recipients;
 	uint64_t smtp_command_timeout_ms;
@@ -75,7 +75,7 @@ struct conf {
 
 	/* store */
 	uint32_t store_batch_max; /* messages per group commit */
-	uint32_t store_threads;	  /* reader threads */
+	uint32_t store_threads;   /* reader threads */
 };
 
 /*

@@ -39,7 +39,7 @@ typedef void conn_fn(struct conn *c, void *arg);
 typedef void conn_close_fn(struct conn *c, const char *reason, void *arg);
 
 struct conn_settings {
-	size_t max_in;	/* input buffer maximum */
+	size_t max_in;  /* input buffer maximum */
 	size_t max_out; /* output buffer hard limit */
 };
 
@@ -48,9 +48,9 @@ struct conn_settings {
  * the TLS handshake runs first (implicit TLS); on_read only runs after it.
  */
 struct conn *conn_new(struct ev *ev, int fd, const struct conn_settings *set,
-    struct tls_ctx *tls);
+                      struct tls_ctx *tls);
 void conn_set_handlers(struct conn *c, conn_fn *on_read, conn_fn *on_drain,
-    conn_close_fn *on_close, void *arg);
+                       conn_close_fn *on_close, void *arg);
 
 struct buf *conn_in(struct conn *c);
 int conn_write(struct conn *c, const void *data, size_t len);

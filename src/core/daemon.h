@@ -33,14 +33,14 @@ struct daemon_session {
 	struct daemon_session *prev, *next;
 	daemon_shutdown_fn *shutdown;
 	char ip[46];
-	bool counted;	     /* listed and counted (between add and remove) */
+	bool counted;         /* listed and counted (between add and remove) */
 	bool shutdown_called; /* shutdown already ran (it runs at most once) */
 };
 
 struct daemon {
 	struct ev *ev;
-	struct conf *conf;	/* current snapshot */
-	struct tls_ctx *tls;	/* current, NULL when TLS is not configured */
+	struct conf *conf;   /* current snapshot */
+	struct tls_ctx *tls; /* current, NULL when TLS is not configured */
 	struct store *store;
 	bool stopping;
 	unsigned session_count;
@@ -65,7 +65,7 @@ void daemon_clear(struct daemon *d);
 int daemon_can_accept(struct daemon *d, const char *ip, const char **reason_r);
 /* daemon_session_add - count and list ds (ip copied); call at session start */
 void daemon_session_add(struct daemon *d, struct daemon_session *ds,
-    const char *ip, daemon_shutdown_fn *shutdown);
+                        const char *ip, daemon_shutdown_fn *shutdown);
 /* daemon_session_remove - at session free. */
 void daemon_session_remove(struct daemon *d, struct daemon_session *ds);
 /*

@@ -40,7 +40,7 @@ uint64_t ev_time_ms(void);
 
 /* I/O watchers: events is EV_READ|EV_WRITE, may be 0 (registered, idle). */
 struct ev_io *ev_io_add(struct ev *ev, int fd, unsigned events, ev_io_fn *cb,
-    void *arg);
+                        void *arg);
 void ev_io_set(struct ev_io *io, unsigned events);
 unsigned ev_io_events(const struct ev_io *io);
 /* ev_io_del - stop watching and free the watcher (not the fd). Safe inside

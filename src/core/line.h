@@ -43,6 +43,6 @@ void line_reader_init(struct line_reader *lr, size_t max);
  * when a line passed max (reported once per such line).
  */
 int line_read(struct line_reader *lr, struct buf *in, struct span *line_r,
-    unsigned *flags_r);
+              unsigned *flags_r);
 
 #endif

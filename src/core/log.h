@@ -13,8 +13,12 @@
 
 #include "compat.h"
 
-enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN,
-		 LOG_LEVEL_ERROR };
+enum log_level {
+	LOG_LEVEL_DEBUG,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_ERROR
+};
 
 void log_set_level(enum log_level level);
 /* log_parse_level - "debug", "info", "warn", "error"; -1 if unknown. */

@@ -23,7 +23,11 @@ char *xstrndup(const char *s, size_t len);
 char *xasprintf(const char *fmt, ...) ATTR_FORMAT(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) ATTR_FORMAT(1, 0);
 /* xfree - free(*p) and set *p = NULL. */
-#define xfree(pp) do { free(*(pp)); *(pp) = NULL; } while (0)
+#define xfree(pp)                                                              \
+	do {                                                                   \
+		free(*(pp));                                                   \
+		*(pp) = NULL;                                                  \
+	} while (0)
 
 /*
  * strlcpy_chk - copy src into dst of size dstsize, NUL-terminated.

@@ -15,13 +15,13 @@
  * 0 ok, -1 error.
  */
 int net_parse_hostport(const char *s, struct sockaddr_storage *ss_r,
-    socklen_t *len_r) WARN_UNUSED_RESULT;
+                       socklen_t *len_r) WARN_UNUSED_RESULT;
 /* net_listen - bound, listening, non-blocking, close-on-exec socket; -1 err */
 int net_listen(const struct sockaddr_storage *ss, socklen_t len,
-    const char **error_r);
+               const char **error_r);
 /* net_ntop - address text (no port) into out; returns out. */
 const char *net_ntop(const struct sockaddr_storage *ss, char *out,
-    size_t max_out);
+                     size_t max_out);
 uint16_t net_port(const struct sockaddr_storage *ss);
 
 #endif

@@ -15,7 +15,7 @@ struct span {
 	size_t len;
 };
 
-#define SPAN_LIT(s) ((struct span){ (s), sizeof(s) - 1 })
+#define SPAN_LIT(s) ((struct span){(s), sizeof(s) - 1})
 struct span span_from_cstr(const char *s);
 bool span_eq(struct span a, struct span b);
 /* span_eq_ci - ASCII case-insensitive equality with a C string. */
@@ -25,7 +25,8 @@ bool span_startswith_ci(struct span a, const char *prefix);
 struct span span_trim(struct span a);
 /* span_skip_ws - advance past spaces/tabs; returns how many. */
 size_t span_skip_ws(struct span *cur);
-/* span_word - take up to the next space/tab (1..max bytes); 0 ok, -1 none/too long. */
+/* span_word - take up to the next space/tab (1..max bytes); 0 ok, -1 none/too
+ * long. */
 int span_word(struct span *cur, struct span *word_r, size_t max);
 /* span_u64 - decimal digits only, at most max; 0 ok, -1 error/overflow. */
 int span_u64(struct span *cur, uint64_t *n_r, uint64_t max);

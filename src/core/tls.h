@@ -12,7 +12,7 @@ struct tls_ctx;
 
 /* tls_ctx_new - load cert (PEM chain) and key; NULL and *error_r on error. */
 struct tls_ctx *tls_ctx_new(const char *cert_file, const char *key_file,
-    const char **error_r);
+                            const char **error_r);
 void tls_ctx_ref(struct tls_ctx *ctx);
 void tls_ctx_unref(struct tls_ctx **ctx);
 
@@ -22,7 +22,8 @@ void tls_ctx_unref(struct tls_ctx **ctx);
  * 0600). 0 ok, -1 and *error_r on error.
  */
 int tls_selfsigned_write(const char *cert_file, const char *key_file,
-    const char *hostname, int days, const char **error_r) WARN_UNUSED_RESULT;
+                         const char *hostname, int days,
+                         const char **error_r) WARN_UNUSED_RESULT;
 
 /* tls_init - once per process before any other call. */
 void tls_init(void);

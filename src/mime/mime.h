@@ -51,7 +51,7 @@ uint64_t mime_index_header_len(const struct mime_index *idx);
  * returns an empty string).
  */
 int mime_section_range(const struct mime_index *idx, const char *spec,
-    uint64_t *off_r, uint64_t *len_r);
+                       uint64_t *off_r, uint64_t *len_r);
 
 /*
  * mime_header_filter - from a header block (ending with its blank line),
@@ -60,7 +60,7 @@ int mime_section_range(const struct mime_index *idx, const char *spec,
  * HEADER.FIELDS / HEADER.FIELDS.NOT. -1 only if out's maximum is hit.
  */
 int mime_header_filter(const uint8_t *hdr, size_t len, const char *const *names,
-    size_t count, bool is_not, struct buf *out);
+                       size_t count, bool is_not, struct buf *out);
 
 /*
  * mime_header_get - the unfolded value of the first field named name in a
@@ -77,10 +77,13 @@ char *mime_header_get(const uint8_t *hdr, size_t len, const char *name);
  *  MIME_SEARCH_TEXT: header or body
  * Returns true on a match.
  */
-enum mime_search_where { MIME_SEARCH_HEADER, MIME_SEARCH_BODY,
-			 MIME_SEARCH_TEXT };
+enum mime_search_where {
+	MIME_SEARCH_HEADER,
+	MIME_SEARCH_BODY,
+	MIME_SEARCH_TEXT
+};
 bool mime_search(const uint8_t *msg, size_t len, enum mime_search_where where,
-    const char *field, const char *needle_utf8);
+                 const char *field, const char *needle_utf8);
 
 /* mime_date_parse - RFC 5322 date-time to unix seconds (and the zone offset
  * in minutes); -1 when unparsable. */

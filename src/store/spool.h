@@ -21,8 +21,8 @@ struct spool;
 struct spool *spool_new(const char *dir, size_t mem_max);
 void spool_free(struct spool **sp);
 /* spool_write - append; 0 ok, -1 on I/O error (errno set). */
-int spool_write(struct spool *sp, const void *data, size_t len)
-    WARN_UNUSED_RESULT;
+int spool_write(struct spool *sp, const void *data,
+                size_t len) WARN_UNUSED_RESULT;
 size_t spool_size(const struct spool *sp);
 /* spool_truncate - drop all content (RSET), keep the spool usable. */
 void spool_truncate(struct spool *sp);

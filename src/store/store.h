@@ -83,11 +83,11 @@ struct store_message {
 	int64_t id; /* row id, unique across the store */
 	int64_t mailbox_id;
 	uint32_t uid;
-	unsigned flags;	 /* STORE_F_* */
-	char *keywords;	 /* space-separated IMAP keywords, or NULL */
+	unsigned flags;       /* STORE_F_* */
+	char *keywords;       /* space-separated IMAP keywords, or NULL */
 	int64_t internaldate; /* unix seconds */
 	int tz_offset_min;    /* of the internal date */
-	uint64_t size;	 /* RFC822.SIZE: exact octets of the message */
+	uint64_t size;        /* RFC822.SIZE: exact octets of the message */
 	uint64_t modseq;
 	int64_t blob_id;
 };
@@ -104,8 +104,7 @@ struct store_blob {
 
 /* store_create - make DATA_DIR's database and blob folder; fails if one
  * exists. */
-int store_create(const char *data_dir, const char **error_r)
-    WARN_UNUSED_RESULT;
+int store_create(const char *data_dir, const char **error_r) WARN_UNUSED_RESULT;
 /* store_db_open - open an existing store; NULL and *error_r on failure. */
 struct store_db *store_db_open(const char *data_dir, const char **error_r);
 void store_db_close(struct store_db **db);
@@ -123,33 +122,33 @@ int store_domain_exists(struct store_db *db, const char *domain);
 
 /* store_user_add - domain must exist; creates the default mailboxes. */
 int store_user_add(struct store_db *db, const char *address,
-    const char *pwhash);
+                   const char *pwhash);
 int store_user_del(struct store_db *db, const char *address);
 int store_user_passwd(struct store_db *db, const char *address,
-    const char *pwhash);
+                      const char *pwhash);
 int store_user_list(struct store_db *db, char ***addresses_r);
 /* store_user_lookup - 1 found (*u_r filled; free with store_user_clear),
  * 0 no such user, -1 error. */
 int store_user_lookup(struct store_db *db, const char *address,
-    struct store_user *u_r);
+                      struct store_user *u_r);
 void store_user_clear(struct store_user *u);
 
 /* Mailboxes of one user. Lookups: 1 found, 0 not, -1 error. */
 int store_mailbox_get(struct store_db *db, int64_t user_id, const char *name,
-    struct store_mailbox *mb_r);
+                      struct store_mailbox *mb_r);
 int store_mailbox_list(struct store_db *db, int64_t user_id,
-    struct store_mailbox **mbs_r, size_t *count_r);
-int store_mailbox_create(struct store_db *db, int64_t user_id,
-    const char *name, enum store_special_use su);
+                       struct store_mailbox **mbs_r, size_t *count_r);
+int store_mailbox_create(struct store_db *db, int64_t user_id, const char *name,
+                         enum store_special_use su);
 /* store_mailbox_delete - removes its messages too; INBOX cannot be. */
 int store_mailbox_delete(struct store_db *db, int64_t user_id,
-    const char *name);
+                         const char *name);
 /* store_mailbox_rename - renames children too; renaming INBOX moves its
  * messages to the new mailbox and leaves INBOX empty (RFC 3501 6.3.5). */
-int store_mailbox_rename(struct store_db *db, int64_t user_id,
-    const char *from, const char *to);
+int store_mailbox_rename(struct store_db *db, int64_t user_id, const char *from,
+                         const char *to);
 int store_mailbox_subscribe(struct store_db *db, int64_t user_id,
-    const char *name, bool on);
+                            const char *name, bool on);
 /* store_mailbox_status - fills messages, unseen (and uidnext etc.) */
 int store_mailbox_status(struct store_db *db, struct store_mailbox *mb);
 void store_mailbox_clear(struct store_mailbox *mb);
@@ -158,39 +157,43 @@ void store_mailbox_list_free(struct store_mailbox **mbs, size_t count);
 /* store_message_list - messages of a mailbox with uid >= min_uid in UID
  * order (min_uid 0 or 1: all). */
 int store_message_list(struct store_db *db, int64_t mailbox_id,
-    uint32_t min_uid, struct store_message **msgs_r, size_t *count_r);
+                       uint32_t min_uid, struct store_message **msgs_r,
+                       size_t *count_r);
 /* store_message_changed - messages with modseq > since (flag changes). */
 int store_message_changed(struct store_db *db, int64_t mailbox_id,
-    uint64_t since, struct store_message **msgs_r, size_t *count_r);
+                          uint64_t since, struct store_message **msgs_r,
+                          size_t *count_r);
 int store_message_get(struct store_db *db, int64_t mailbox_id, uint32_t uid,
-    struct store_message *msg_r); /* 1, 0, -1 */
+                      struct store_message *msg_r); /* 1, 0, -1 */
 void store_message_clear(struct store_message *m);
 void store_message_list_free(struct store_message **msgs, size_t count);
 /* store_message_set_flags - set flags and keywords of one message; bumps
  * its modseq (and the mailbox's highestmodseq). */
 int store_message_set_flags(struct store_db *db, int64_t mailbox_id,
-    uint32_t uid, unsigned flags, const char *keywords);
+                            uint32_t uid, unsigned flags, const char *keywords);
 /* store_message_expunge - remove these uids from the mailbox. */
 int store_message_expunge(struct store_db *db, int64_t mailbox_id,
-    const uint32_t *uids, size_t count);
+                          const uint32_t *uids, size_t count);
 /* store_message_copy - copy uids into dest (sharing blobs); the new uids
  * are written to new_uids_r (count entries, caller's array). */
 int store_message_copy(struct store_db *db, int64_t src_mailbox_id,
-    const uint32_t *uids, size_t count, int64_t dest_mailbox_id,
-    uint32_t *new_uids_r, uint32_t *dest_uidvalidity_r);
+                       const uint32_t *uids, size_t count,
+                       int64_t dest_mailbox_id, uint32_t *new_uids_r,
+                       uint32_t *dest_uidvalidity_r);
 /* store_message_append - store a message body (e.g. IMAP APPEND) into a
  * mailbox, synced before return. */
 int store_message_append(struct store_db *db, int64_t mailbox_id,
-    const uint8_t *data, size_t len, unsigned flags, const char *keywords,
-    int64_t internaldate, uint32_t *uid_r, uint32_t *uidvalidity_r);
+                         const uint8_t *data, size_t len, unsigned flags,
+                         const char *keywords, int64_t internaldate,
+                         uint32_t *uid_r, uint32_t *uidvalidity_r);
 
 /* store_blob_get - locate a blob's bytes. */
 int store_blob_get(struct store_db *db, int64_t blob_id,
-    struct store_blob *b_r);
+                   struct store_blob *b_r);
 /* store_blob_meta - the opaque index the indexer hook stored (may be NULL
  * with *len_r 0). Allocated. */
 int store_blob_meta(struct store_db *db, int64_t blob_id, uint8_t **meta_r,
-    size_t *len_r);
+                    size_t *len_r);
 
 /*
  * store_indexer_fn - runs on a store thread for every new blob, with its
@@ -198,7 +201,7 @@ int store_blob_meta(struct store_db *db, int64_t blob_id, uint8_t **meta_r,
  * parsed structure), or NULL. Set once before opening (store_set_indexer).
  */
 typedef uint8_t *store_indexer_fn(const uint8_t *msg, size_t len,
-    size_t *meta_len_r);
+                                  size_t *meta_len_r);
 void store_set_indexer(store_indexer_fn *fn);
 
 /* --- level 2: the daemon's service --- */
@@ -212,15 +215,16 @@ struct store_settings {
 /* store_delivery - one received message for local recipients. */
 struct store_delivery {
 	/* in */
-	const char *prefix;   /* trace headers prepended (Return-Path, Received) */
+	const char
+	    *prefix; /* trace headers prepended (Return-Path, Received) */
 	size_t prefix_len;
-	struct spool *body;   /* the message as received, CRLF line ends */
+	struct spool *body;      /* the message as received, CRLF line ends */
 	const int64_t *user_ids; /* recipients (deduplicated by caller) */
 	size_t user_count;
 	int64_t internaldate;
 	/* out (valid in the done callback) */
-	int result;	      /* 0 stored and synced, -1 failed (temporary) */
-	const char *error;    /* static text when result is -1 */
+	int result;        /* 0 stored and synced, -1 failed (temporary) */
+	const char *error; /* static text when result is -1 */
 	int64_t blob_id;
 };
 
@@ -230,19 +234,19 @@ typedef void store_work_fn(struct store_db *db, void *arg);
 
 /* store_start - open connections, start threads, register the wakeup on ev. */
 struct store *store_start(struct ev *ev, const struct store_settings *set,
-    const char **error_r);
+                          const char **error_r);
 /* store_stop - finish queued work (running done callbacks), join threads. */
 void store_stop(struct store **s);
 
 /* store_deliver - queue d for the writer; done(arg) runs on the loop thread
  * once d->result is final. d and its buffers must live until then. */
 void store_deliver(struct store *s, struct store_delivery *d,
-    store_done_fn *done, void *arg);
+                   store_done_fn *done, void *arg);
 
 /* store_call - run work(db, arg) on a worker thread, then done(arg) on the
  * loop thread. */
 void store_call(struct store *s, store_work_fn *work, store_done_fn *done,
-    void *arg);
+                void *arg);
 
 /*
  * Change notification: store_notify(db, mailbox_id) from a worker marks a
@@ -252,7 +256,7 @@ void store_call(struct store *s, store_work_fn *work, store_done_fn *done,
 typedef void store_watch_fn(int64_t mailbox_id, void *arg);
 struct store_watch;
 struct store_watch *store_watch_add(struct store *s, int64_t mailbox_id,
-    store_watch_fn *cb, void *arg);
+                                    store_watch_fn *cb, void *arg);
 void store_watch_del(struct store_watch **w);
 void store_notify(struct store_db *db, int64_t mailbox_id);
 
