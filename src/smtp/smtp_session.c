@@ -738,7 +738,7 @@ cmd_starttls(struct smtp_session *s)
 	s->state = SMTP_STATE_INIT;
 	s->esmtp = false;
 	s->helo[0] = '\0';
-	line_reader_init(&s->lr, s->conf->smtp_max_line);
+	line_reader_init(&s->lr, s->conf->smtp_max_line - 2); /* CRLF counts */
 	s->tls_started = true;
 	if (conn_starttls(s->c, s->tls) < 0)
 		close_session(s, "starttls failed");
@@ -1054,7 +1054,7 @@ smtp_session_start(struct daemon *d, struct conn *c, enum smtp_service svc)
 	(void)strlcpy_chk(s->ip, conn_peer_ip(c), sizeof(s->ip));
 	s->phase = PHASE_CMD;
 	s->state = SMTP_STATE_INIT;
-	line_reader_init(&s->lr, s->conf->smtp_max_line);
+	line_reader_init(&s->lr, s->conf->smtp_max_line - 2); /* CRLF counts */
 	buf_init(&s->out, SMTP_MAX_OUT);
 	s->timer = ev_timer_new(conn_ev(c), on_timeout, s);
 	daemon_session_add(d, &s->ds, s->ip, session_shutdown);
