@@ -856,7 +856,10 @@ conn_starttls(struct conn *c, struct tls_ctx *tls)
 bool
 conn_is_tls(const struct conn *c)
 {
-	return c->ssl != NULL && c->state != CONN_HANDSHAKE;
+	/* true from the start of the handshake: nothing written after it
+	 * begins (implicit TLS greeting, reply after STARTTLS) goes out in
+	 * plaintext, and nothing read before it is kept */
+	return c->ssl != NULL;
 }
 
 const char *
