@@ -53,5 +53,7 @@ int cli_user(int argc, char **argv);
 int cli_mailbox(int argc, char **argv);
 int cli_message(int argc, char **argv);
 int cli_config(int argc, char **argv);
+/* `outpost read` (cmd_read.c): an IMAP reader. */
+int cli_read(int argc, char **argv);
 
 #endif

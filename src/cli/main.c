@@ -31,6 +31,7 @@ static const char usage_main[] =
     "  message list USER [MAILBOX]\n"
     "  message cat USER [MAILBOX] UID\n"
     "  config check [-n]\n"
+    "  read --user ADDRESS --list|--show N|--save-attachments N DIR\n"
     "\n"
     "CONFIG defaults to $OUTPOST_CONFIG, else ./data/outpost.conf.\n"
     "`outpost COMMAND --help` describes one command.\n";
@@ -136,7 +137,7 @@ static const struct {
 } commands[] = {
     {"init", cli_init},     {"serve", cli_serve},     {"domain", cli_domain},
     {"user", cli_user},     {"mailbox", cli_mailbox}, {"message", cli_message},
-    {"config", cli_config},
+    {"config", cli_config}, {"read", cli_read},
 };
 
 int

@@ -24,12 +24,12 @@ struct tls_client;
  * (static text) on failure.
  */
 struct tls_client *tls_client_connect(int fd, const char *host, bool verify,
-    const char **error_r);
+                                      const char **error_r);
 /* tls_client_read - up to len bytes; >0 read, 0 end of stream, -1 error. */
 ssize_t tls_client_read(struct tls_client *t, void *data, size_t len);
 /* tls_client_write - all len bytes; 0 ok, -1 error. */
-int tls_client_write(struct tls_client *t, const void *data, size_t len)
-    WARN_UNUSED_RESULT;
+int tls_client_write(struct tls_client *t, const void *data,
+                     size_t len) WARN_UNUSED_RESULT;
 /* tls_client_free - send close_notify (best effort) and free; NULLs *t. */
 void tls_client_free(struct tls_client **t);
 

@@ -13,11 +13,11 @@ static const struct {
 	const char *name;
 	enum pop3_verb verb;
 } verbs[] = {
-	{ "USER", POP3_USER }, { "PASS", POP3_PASS }, { "APOP", POP3_APOP },
-	{ "AUTH", POP3_AUTH }, { "STLS", POP3_STLS }, { "CAPA", POP3_CAPA },
-	{ "STAT", POP3_STAT }, { "LIST", POP3_LIST }, { "RETR", POP3_RETR },
-	{ "DELE", POP3_DELE }, { "NOOP", POP3_NOOP }, { "RSET", POP3_RSET },
-	{ "QUIT", POP3_QUIT }, { "TOP", POP3_TOP },   { "UIDL", POP3_UIDL },
+    {"USER", POP3_USER}, {"PASS", POP3_PASS}, {"APOP", POP3_APOP},
+    {"AUTH", POP3_AUTH}, {"STLS", POP3_STLS}, {"CAPA", POP3_CAPA},
+    {"STAT", POP3_STAT}, {"LIST", POP3_LIST}, {"RETR", POP3_RETR},
+    {"DELE", POP3_DELE}, {"NOOP", POP3_NOOP}, {"RSET", POP3_RSET},
+    {"QUIT", POP3_QUIT}, {"TOP", POP3_TOP},   {"UIDL", POP3_UIDL},
 };
 
 int

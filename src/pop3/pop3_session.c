@@ -15,6 +15,7 @@
  * the blob file in chunks as the output drains, dot-stuffed on the way.
  * Input is untrusted; passwords are never logged.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,9 +83,9 @@ struct pop3_stream {
 	bool active;
 	int fd;
 	uint64_t off, end;
-	bool at_bol;	/* next byte starts a line */
+	bool at_bol; /* next byte starts a line */
 	bool prev_cr;
-	bool in_body;	/* past the header's blank line */
+	bool in_body; /* past the header's blank line */
 	bool limit_lines;
 	uint64_t lines_left; /* TOP: body lines still to send */
 };
@@ -97,8 +98,8 @@ struct pop3_session {
 	struct line_reader lr;
 	struct ev_timer *idle;
 	enum pop3_state state;
-	char *user;	/* from USER, until PASS */
-	char *address;	/* after login */
+	char *user;    /* from USER, until PASS */
+	char *address; /* after login */
 	int64_t user_id;
 	int64_t mailbox_id;
 	uint32_t uidvalidity;
@@ -108,9 +109,13 @@ struct pop3_session {
 	bool sasl_wait; /* AUTH PLAIN waiting for the client response */
 	unsigned errors;
 	struct pop3_job *job; /* in flight */
-	bool dead;	      /* connection gone while a job was in flight */
-	bool stopping;	      /* daemon shutdown: close after this reply */
+	bool dead;            /* connection gone while a job was in flight */
+	bool stopping;        /* daemon shutdown: close after this reply */
 	struct pop3_stream st;
+	/* LIST/UIDL without argument: lines go out as the output drains */
+	bool list_active;
+	bool list_uidl;
+	size_t list_pos;
 	uint32_t top_lines;
 	bool is_top;
 };
@@ -150,8 +155,8 @@ lock_release(int64_t user_id)
 static void session_read(struct conn *c, void *arg);
 static void session_process(struct pop3_session *s);
 
-static void
-reply(struct pop3_session *s, const char *fmt, ...) ATTR_FORMAT(2, 3);
+static void reply(struct pop3_session *s, const char *fmt, ...)
+    ATTR_FORMAT(2, 3);
 
 static void
 reply(struct pop3_session *s, const char *fmt, ...)
@@ -230,10 +235,17 @@ job_finish(struct pop3_job *j)
 	return true;
 }
 
+/* session_busy - a multi-line reply is still being written */
+static bool
+session_busy(const struct pop3_session *s)
+{
+	return s->st.active || s->list_active;
+}
+
 static void
 session_resume(struct pop3_session *s)
 {
-	if (s->stopping && !s->st.active) {
+	if (s->stopping && !session_busy(s)) {
 		reply(s, "-ERR [SYS/TEMP] Server shutting down");
 		conn_close(s->c, "shutdown");
 		return;
@@ -289,13 +301,17 @@ login_done(void *arg)
 	if (j->result < 0) {
 		reply(s, "-ERR [SYS/TEMP] Temporary failure, try again later");
 	} else if (j->result == 0) {
-		log_info("%s pop3 auth-failed user=%s", conn_id_str(s->c),
-		    j->address);
+		char esc[300];
+
+		/* the name is peer text (SASL may carry CR, LF, spaces) */
+		log_info("%s pop3 auth-failed user=\"%s\"", conn_id_str(s->c),
+		         log_escape(esc, sizeof(esc), j->address,
+		                    strlen(j->address)));
 		reply(s, "-ERR [AUTH] Authentication failed");
 		session_error(s);
 	} else if (!lock_take(j->user_id)) {
 		reply(s, "-ERR [IN-USE] Mailbox is locked by another POP3 "
-			 "session");
+		         "session");
 	} else {
 		s->locked = true;
 		s->state = POP3_STATE_TRANSACTION;
@@ -311,8 +327,13 @@ login_done(void *arg)
 			s->msgs[i].size = j->msgs[i].size;
 			s->msgs[i].blob_id = j->msgs[i].blob_id;
 		}
-		log_info("%s pop3 login user=%s messages=%zu", conn_id_str(s->c),
-		    s->address, s->count);
+		char esc[300];
+
+		log_info("%s pop3 login user=\"%s\" messages=%zu",
+		         conn_id_str(s->c),
+		         log_escape(esc, sizeof(esc), s->address,
+		                    strlen(s->address)),
+		         s->count);
 		reply(s, "+OK Logged in, %zu messages", s->count);
 	}
 	job_free(j);
@@ -405,15 +426,55 @@ flush:
 		return;
 }
 
+/* list_chunk - the next lines of a LIST/UIDL listing */
+static void
+list_chunk(struct pop3_session *s)
+{
+	char out[POP3_CHUNK];
+	size_t o = 0;
+	int n;
+
+	while (s->list_pos < s->count && o + 64 < sizeof(out)) {
+		const struct pop3_msg *m = &s->msgs[s->list_pos++];
+		if (m->deleted)
+			continue;
+		if (s->list_uidl)
+			n = snprintf(out + o, sizeof(out) - o,
+			             "%zu %08x%08x\r\n", s->list_pos,
+			             s->uidvalidity, m->uid);
+		else
+			n = snprintf(out + o, sizeof(out) - o, "%zu %llu\r\n",
+			             s->list_pos, (unsigned long long)m->size);
+		/* UNSAFE: a line is at most 20 + 1 + 20 + 2 bytes < 64 */
+		assert(n > 0 && (size_t)n < sizeof(out) - o);
+		o += (size_t)n;
+	}
+	if (s->list_pos == s->count) {
+		memcpy(out + o, ".\r\n", 3); /* UNSAFE: 64 bytes were free */
+		o += 3;
+		s->list_active = false;
+	}
+	if (conn_write(s->c, out, o) < 0)
+		return;
+	if (!s->list_active)
+		session_resume(s);
+}
+
 static void
 session_drain(struct conn *c, void *arg)
 {
 	struct pop3_session *s = arg;
 
 	(void)c;
-	while (s->st.active && conn_out_pending(s->c) < POP3_CHUNK &&
-	    !conn_is_closing(s->c))
-		stream_chunk(s);
+	if (session_busy(s))
+		ev_timer_arm(s->idle, s->conf->pop3_idle_timeout_ms);
+	while (session_busy(s) && conn_out_pending(s->c) < POP3_CHUNK &&
+	       !conn_is_closing(s->c)) {
+		if (s->st.active)
+			stream_chunk(s);
+		else
+			list_chunk(s);
+	}
 }
 
 static void
@@ -453,13 +514,12 @@ blob_done(void *arg)
 		reply(s, "+OK");
 	else
 		reply(s, "+OK %llu octets",
-		    (unsigned long long)(s->st.end - s->st.off));
+		      (unsigned long long)(s->st.end - s->st.off));
 	session_drain(s->c, s);
 }
 
 static void
-start_retr(struct pop3_session *s, struct pop3_msg *m, bool top,
-    uint32_t lines)
+start_retr(struct pop3_session *s, struct pop3_msg *m, bool top, uint32_t lines)
 {
 	struct pop3_job *j = xcalloc(1, sizeof(*j));
 
@@ -480,8 +540,10 @@ expunge_work(struct store_db *db, void *arg)
 {
 	struct pop3_job *j = arg;
 
-	j->result = store_message_expunge(db, j->mailbox_id, j->uids,
-			j->uid_count) == 0 ? 1 : -1;
+	j->result =
+	    store_message_expunge(db, j->mailbox_id, j->uids, j->uid_count) == 0
+	        ? 1
+	        : -1;
 	if (j->result == 1)
 		store_notify(db, j->mailbox_id);
 }
@@ -500,7 +562,7 @@ expunge_done(void *arg)
 		reply(s, "+OK Logging out, %zu messages deleted", j->uid_count);
 	else
 		reply(s, "-ERR [SYS/TEMP] Some deleted messages were not "
-			 "removed");
+		         "removed");
 	job_free(j);
 	conn_close(s->c, "quit");
 }
@@ -633,7 +695,7 @@ cmd_auth(struct pop3_session *s, const struct pop3_cmd *cmd)
 	}
 	if (!session_secure(s)) {
 		reply(s, "-ERR [AUTH] Plaintext authentication disallowed on "
-			 "non-secure connection, use STLS");
+		         "non-secure connection, use STLS");
 		session_error(s);
 		return;
 	}
@@ -656,7 +718,7 @@ cmd_user_pass(struct pop3_session *s, const struct pop3_cmd *cmd)
 {
 	if (!session_secure(s)) {
 		reply(s, "-ERR [AUTH] Plaintext authentication disallowed on "
-			 "non-secure connection, use STLS");
+		         "non-secure connection, use STLS");
 		session_error(s);
 		return;
 	}
@@ -737,8 +799,7 @@ cmd_list_uidl(struct pop3_session *s, const struct pop3_cmd *cmd)
 		if (uidl)
 			reply(s, "+OK %u %08x%08x", n, s->uidvalidity, m->uid);
 		else
-			reply(s, "+OK %u %llu", n,
-			    (unsigned long long)m->size);
+			reply(s, "+OK %u %llu", n, (unsigned long long)m->size);
 		return;
 	}
 	if (uidl) {
@@ -747,21 +808,12 @@ cmd_list_uidl(struct pop3_session *s, const struct pop3_cmd *cmd)
 		size_t count;
 		uint64_t total = maildrop_octets(s, &count);
 		reply(s, "+OK %zu messages (%llu octets)", count,
-		    (unsigned long long)total);
+		      (unsigned long long)total);
 	}
-	for (size_t i = 0; i < s->count; i++) {
-		if (s->msgs[i].deleted)
-			continue;
-		if (uidl)
-			reply(s, "%zu %08x%08x", i + 1, s->uidvalidity,
-			    s->msgs[i].uid);
-		else
-			reply(s, "%zu %llu", i + 1,
-			    (unsigned long long)s->msgs[i].size);
-		if (conn_is_closing(s->c))
-			return;
-	}
-	reply(s, ".");
+	s->list_active = true;
+	s->list_uidl = uidl;
+	s->list_pos = 0;
+	session_drain(s->c, s);
 }
 
 static void
@@ -820,7 +872,7 @@ cmd_transaction(struct pop3_session *s, const struct pop3_cmd *cmd)
 			s->msgs[i].deleted = false;
 		total = maildrop_octets(s, &count);
 		reply(s, "+OK %zu messages (%llu octets)", count,
-		    (unsigned long long)total);
+		      (unsigned long long)total);
 		break;
 	case POP3_NOOP:
 		reply(s, "+OK");
@@ -856,8 +908,11 @@ cmd_authorization(struct pop3_session *s, const struct pop3_cmd *cmd)
 			break;
 		}
 		reply(s, "+OK Begin TLS negotiation");
+		/* RFC 2595 4: forget what was said in plaintext */
 		free(s->user);
 		s->user = NULL;
+		s->sasl_wait = false;
+		line_reader_init(&s->lr, s->conf->pop3_max_line);
 		if (conn_starttls(s->c, s->d->tls) < 0)
 			conn_abort(s->c, "starttls failed");
 		break;
@@ -891,7 +946,7 @@ session_command(struct pop3_session *s, struct span line)
 	    log_enabled(LOG_LEVEL_DEBUG)) {
 		char esc[128];
 		log_debug("%s pop3 command line=\"%s\"", conn_id_str(s->c),
-		    log_escape(esc, sizeof(esc), line.p, line.len));
+		          log_escape(esc, sizeof(esc), line.p, line.len));
 	}
 	switch (cmd.verb) {
 	case POP3_QUIT:
@@ -920,24 +975,27 @@ session_process(struct pop3_session *s)
 	unsigned flags;
 	int rc;
 
-	while (s->job == NULL && !s->st.active && !conn_is_closing(s->c)) {
+	while (s->job == NULL && !session_busy(s) && !conn_is_closing(s->c)) {
 		rc = line_read(&s->lr, conn_in(s->c), &line, &flags);
 		if (rc == LINE_MORE)
 			break;
 		ev_timer_arm(s->idle, s->conf->pop3_idle_timeout_ms);
 		if (rc == LINE_TOOLONG) {
+			/* an over-long SASL response cancels the exchange */
+			s->sasl_wait = false;
 			reply(s, "-ERR Line too long");
 			session_error(s);
 			continue;
 		}
 		if (flags & (LINE_F_NUL | LINE_F_BARE_CR)) {
+			s->sasl_wait = false;
 			reply(s, "-ERR Invalid characters in command");
 			session_error(s);
 			continue;
 		}
 		session_command(s, line);
 	}
-	if (s->job != NULL || s->st.active)
+	if (s->job != NULL || session_busy(s))
 		conn_pause_read(s->c);
 }
 
@@ -953,9 +1011,17 @@ session_closed(struct conn *c, const char *reason, void *arg)
 {
 	struct pop3_session *s = arg;
 
-	log_info("%s pop3 disconnected reason=%s user=%s", conn_id_str(c),
-	    reason ? reason : "-", s->address ? s->address : "-");
+	char esc[300];
+
+	log_info("%s pop3 disconnected reason=\"%s\" user=\"%s\"",
+	         conn_id_str(c), reason ? reason : "-",
+	         s->address ? log_escape(esc, sizeof(esc), s->address,
+	                                 strlen(s->address))
+	                    : "-");
 	s->st.active = false;
+	s->list_active = false;
+	/* the conn is freed after this returns: nothing may reach it */
+	ev_timer_disarm(s->idle);
 	if (s->job != NULL) {
 		s->dead = true; /* freed when the job comes back */
 		return;
@@ -969,6 +1035,12 @@ session_timeout(struct ev_timer *t, void *arg)
 	struct pop3_session *s = arg;
 
 	(void)t;
+	if (session_busy(s) || s->job != NULL) {
+		/* a client that stopped reading a multi-line reply: no reply
+		 * can be put in the middle of it */
+		conn_abort(s->c, "timeout");
+		return;
+	}
 	reply(s, "-ERR Disconnected for inactivity");
 	conn_close(s->c, "timeout");
 }
@@ -979,7 +1051,7 @@ session_shutdown(struct daemon_session *ds)
 	struct pop3_session *s = (struct pop3_session *)ds;
 
 	s->stopping = true;
-	if (s->job == NULL && !s->st.active) {
+	if (s->job == NULL && !session_busy(s)) {
 		reply(s, "-ERR [SYS/TEMP] Server shutting down");
 		conn_close(s->c, "shutdown");
 	}
@@ -1001,7 +1073,8 @@ pop3_session_start(struct daemon *d, struct conn *c)
 	daemon_session_add(d, &s->ds, conn_peer_ip(c), session_shutdown);
 	conn_set_handlers(c, session_read, session_drain, session_closed, s);
 	log_info("%s pop3 connected peer=%s port=%u tls=%s", conn_id_str(c),
-	    conn_peer_ip(c), conn_local_port(c), conn_is_tls(c) ? "yes" : "no");
+	         conn_peer_ip(c), conn_local_port(c),
+	         conn_is_tls(c) ? "yes" : "no");
 	reply(s, "+OK outpost POP3 ready");
 }
 
@@ -1011,7 +1084,7 @@ pop3_refuse(struct conn *c, const char *reason)
 	char line[256];
 
 	if (snprintf_chk(line, sizeof(line), "-ERR [SYS/TEMP] %s\r\n",
-	    reason) == 0)
+	                 reason) == 0)
 		(void)conn_write(c, line, strlen(line));
 	conn_close(c, reason);
 }
