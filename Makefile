@@ -94,7 +94,8 @@ fuzz: deps-test
 bench: deps
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
-	@sh bench/smtp-ingest
+	@bash bench/smtp-ingest
+	@bash bench/mail-access
 
 lint:
 	@sh scripts/lint.sh
