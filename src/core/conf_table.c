@@ -75,7 +75,7 @@ const struct conf_key conf_keys[] = {
     DUR(smtp_data_timeout, "10m", 1 * SEC, DAY, CONF_F_RELOAD,
         "wait for more DATA"),
     DUR(smtp_idle_timeout, "5m", 1 * SEC, DAY, CONF_F_RELOAD,
-        "idle SMTP session before 421"),
+        "shorter wait for a command outside a mail transaction"),
     KEY(smtp_enable_vrfy, CONF_T_BOOL, "no", 0, 0, CONF_F_RELOAD,
         "answer VRFY (else 252)"),
     KEY(smtp_enable_expn, CONF_T_BOOL, "no", 0, 0, CONF_F_RELOAD,

@@ -19,6 +19,10 @@
 #define SMTP_MAX_VERB 16
 /* MAIL/RCPT parameters per command (nginx-style argument cap) */
 #define SMTP_MAX_PARAMS 8
+/* NOOP, RSET, VRFY, EXPN and HELP a session may send before each further
+ * one counts toward max_errors (Postfix smtpd_junk_command_limit); the
+ * count restarts after each delivered message */
+#define SMTP_MAX_JUNK 100
 /* HELO/EHLO argument kept for the Received: header */
 #define SMTP_MAX_HELO 255
 /* BDAT chunk size accepted in one command (bounded again by the

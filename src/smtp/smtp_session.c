@@ -64,6 +64,8 @@ struct lookup {
 	char domain[SMTP_MAX_DOMAIN + 1];
 	char local[SMTP_MAX_LOCAL + 1];
 	bool has_domain; /* postmaster: a domain was given */
+	bool cacheable;  /* a found user may go into the store's cache */
+	char key[SMTP_MAX_LOCAL + SMTP_MAX_DOMAIN + 2]; /* local@domain */
 	/* results, written by the worker */
 	int domain_ok; /* 1 local, 0 not, -1 error */
 	int user_ok;   /* 1 found, 0 not, -1 error */
@@ -92,6 +94,7 @@ struct smtp_session {
 	struct line_reader lr;
 	struct buf out; /* replies not yet written */
 	unsigned errors;
+	unsigned junk; /* NOOP/RSET/VRFY/EXPN/HELP since the last message */
 	bool esmtp;
 	bool closed;      /* on_close ran: s->c is gone */
 	bool shutting;    /* daemon stop requested */
@@ -180,6 +183,15 @@ count_error(struct smtp_session *s)
 	}
 }
 
+/* count_junk - past SMTP_MAX_JUNK commands that move no mail, each one
+ * is an error: a peer cannot hold the session open with NOOPs forever */
+static void
+count_junk(struct smtp_session *s)
+{
+	if (++s->junk > SMTP_MAX_JUNK)
+		count_error(s);
+}
+
 /* error_reply - a reply that counts toward max_errors */
 static void
 error_reply(struct smtp_session *s, const char *text)
@@ -203,13 +215,28 @@ esc(char *out, size_t max_out, const char *text)
 
 /* Timers */
 
+/*
+ * arm_timer - how long the peer may stay silent: smtp_data_timeout inside
+ * DATA/BDAT, smtp_command_timeout while waiting for any command, and no
+ * more than smtp_idle_timeout outside a mail transaction (after the
+ * greeting, after HELO/EHLO, between messages), where a client has nothing
+ * in progress and only holds a connection slot. The idle bound only ever
+ * shortens the command timeout, so a short smtp_command_timeout still
+ * applies everywhere.
+ */
 static void
 arm_timer(struct smtp_session *s)
 {
-	uint64_t ms = s->phase == PHASE_DATA || s->phase == PHASE_BDAT
-	                  ? s->conf->smtp_data_timeout_ms
-	                  : s->conf->smtp_command_timeout_ms;
+	uint64_t ms;
 
+	if (s->phase == PHASE_DATA || s->phase == PHASE_BDAT) {
+		ms = s->conf->smtp_data_timeout_ms;
+	} else {
+		ms = s->conf->smtp_command_timeout_ms;
+		if ((s->state & (SMTP_STATE_INIT | SMTP_STATE_HELO)) &&
+		    s->conf->smtp_idle_timeout_ms < ms)
+			ms = s->conf->smtp_idle_timeout_ms;
+	}
 	ev_timer_arm(s->timer, ms);
 }
 
@@ -381,17 +408,12 @@ lookup_postmaster_work(struct store_db *db, void *arg)
 	lk->domain_ok = 1; /* we are the destination either way */
 }
 
+/* lookup_answer - reply to a finished recipient or VRFY check */
 static void
-lookup_done(void *arg)
+lookup_answer(struct smtp_session *s, struct lookup *lk)
 {
-	struct lookup *lk = arg;
-	struct smtp_session *s = lk->s;
 	char tmp[SMTP_MAX_PATH * 4 + 8];
 
-	if (!wait_end(s)) {
-		free(lk);
-		return;
-	}
 	if (lk->kind == LOOKUP_VRFY) {
 		if (lk->domain_ok < 0 || lk->user_ok < 0)
 			reply(s, "451 4.3.0 <%s>: Temporary lookup failure",
@@ -400,8 +422,6 @@ lookup_done(void *arg)
 			reply(s, "250 2.1.5 <%s>", lk->address);
 		else
 			error_reply(s, "550 5.1.1 User unknown");
-		free(lk);
-		resume(s);
 		return;
 	}
 	if (lk->domain_ok < 0 || lk->user_ok < 0) {
@@ -436,6 +456,21 @@ lookup_done(void *arg)
 		s->state = SMTP_STATE_RCPT;
 		reply(s, "250 2.1.5 Ok");
 	}
+}
+
+static void
+lookup_done(void *arg)
+{
+	struct lookup *lk = arg;
+	struct smtp_session *s = lk->s;
+
+	if (!wait_end(s)) {
+		free(lk);
+		return;
+	}
+	lookup_answer(s, lk);
+	if (lk->cacheable && lk->domain_ok == 1 && lk->user_ok == 1)
+		store_user_cache_put(s->d->store, lk->key, lk->user_id);
 	free(lk);
 	resume(s);
 }
@@ -465,6 +500,18 @@ start_lookup(struct smtp_session *s, enum lookup_kind kind,
 		reply(s, "451 4.3.0 Error: mail store not available");
 		return;
 	}
+	/* a recipient found moments ago: answer without a worker */
+	lk->cacheable = kind == LOOKUP_RCPT && !pm && lk->has_domain &&
+	                snprintf_chk(lk->key, sizeof(lk->key), "%s@%s",
+	                             lk->local, lk->domain) >= 0;
+	if (lk->cacheable &&
+	    (lk->user_id = store_user_cache_get(s->d->store, lk->key)) > 0) {
+		lk->domain_ok = 1;
+		lk->user_ok = 1;
+		lookup_answer(s, lk);
+		free(lk);
+		return;
+	}
 	wait_begin(s);
 	store_call(s->d->store, pm ? lookup_postmaster_work : lookup_work,
 	           lookup_done, lk);
@@ -490,9 +537,10 @@ deliver_done(void *arg)
 	         s->rcpt_count, s->msg_size, result == 0 ? "stored" : "failed",
 	         result == 0 ? "" : " error=",
 	         result == 0 ? "" : (s->dl.error ? s->dl.error : "unknown"));
-	if (result == 0)
+	if (result == 0) {
+		s->junk = 0;
 		reply(s, "250 2.0.0 Ok: queued as %s", s->msgid);
-	else
+	} else
 		reply(s, "451 4.3.0 Error: could not store the message");
 	txn_reset(s);
 	resume(s);
@@ -867,9 +915,11 @@ handle_line(struct smtp_session *s, struct span line, unsigned flags)
 	case SMTP_CMD_RSET:
 		txn_reset(s);
 		reply(s, "250 2.0.0 Ok");
+		count_junk(s);
 		break;
 	case SMTP_CMD_NOOP:
 		reply(s, "250 2.0.0 Ok");
+		count_junk(s);
 		break;
 	case SMTP_CMD_QUIT:
 		reply(s, "221 2.0.0 Bye");
@@ -878,15 +928,20 @@ handle_line(struct smtp_session *s, struct span line, unsigned flags)
 	case SMTP_CMD_HELP:
 		reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT "
 		         "RSET NOOP QUIT HELP VRFY STARTTLS");
+		count_junk(s);
 		break;
 	case SMTP_CMD_VRFY:
-		cmd_vrfy(s, &cmd);
+		count_junk(s);
+		if (!is_closing(s))
+			cmd_vrfy(s, &cmd);
 		break;
 	case SMTP_CMD_EXPN:
 		if (s->conf->smtp_enable_expn)
 			reply(s, "550 5.1.1 No such mailing list");
 		else
 			error_reply(s, "502 5.5.1 EXPN not available");
+		if (!is_closing(s))
+			count_junk(s);
 		break;
 	case SMTP_CMD_STARTTLS:
 		cmd_starttls(s);

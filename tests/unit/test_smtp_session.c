@@ -129,7 +129,8 @@ setup(void)
 	g.conf->smtp_max_message_size = 600000;
 	g.conf->smtp_max_recipients = 3;
 	g.conf->max_errors = 5;
-	g.conf->smtp_command_timeout_ms = 2000;
+	g.conf->smtp_command_timeout_ms = 2500;
+	g.conf->smtp_idle_timeout_ms = 1200;
 
 	g.ev = ev_new();
 	{
@@ -576,6 +577,29 @@ test_session_limits(void)
 	close(fd);
 }
 
+/* commands that move no mail: past SMTP_MAX_JUNK (100) each one is an
+ * error, so a peer cannot keep a session alive with NOOPs forever */
+static void
+test_session_junk(void)
+{
+	int fd = session_start();
+	const char *r, *p;
+	int oks = 0;
+
+	CHECK(fd >= 0);
+	for (int i = 0; i < 110; i++)
+		say(fd, i % 2 ? "NOOP\r\n" : "RSET\r\n");
+	r = hear(fd, 106);
+	for (p = r; (p = strstr(p, "250 2.0.0 Ok\r\n")) != NULL; p++)
+		oks++;
+	/* 100 free, then errors 1..4 answered, the 5th closes */
+	CHECK_INT(oks, 105);
+	CHECK(has(r, "250 2.0.0 Ok\r\n421 4.7.0 mx.test Error: too many "
+	             "errors\r\n"));
+	CHECK(closed(fd));
+	close(fd);
+}
+
 static void
 test_session_starttls(void)
 {
@@ -616,17 +640,57 @@ test_session_starttls(void)
 	close(fd);
 }
 
+/* elapsed_ms - wall time since *start */
+static long
+elapsed_ms(const struct timeval *start)
+{
+	struct timeval now;
+
+	gettimeofday(&now, NULL);
+	return (now.tv_sec - start->tv_sec) * 1000L +
+	       (now.tv_usec - start->tv_usec) / 1000L;
+}
+
 static void
 test_session_timeout(void)
 {
+	struct timeval t0;
+	long ms;
 	int fd;
 
+	/* outside a transaction smtp_idle_timeout (1.2 s in this suite)
+	 * applies: after the greeting ... */
 	CHECK(setup() == 0);
 	fd = client();
 	CHECK(fd >= 0);
 	hear(fd, 1);
-	/* the command timeout (2 s in this suite) ends an idle session */
+	gettimeofday(&t0, NULL);
 	CHECK(has(hear(fd, 1), "421 4.4.2 mx.test Error: timeout exceeded"));
+	ms = elapsed_ms(&t0);
+	CHECK(ms >= 1000 && ms < 2300);
+	CHECK(closed(fd));
+	close(fd);
+
+	/* ... and after a finished transaction (RSET) */
+	fd = session_start();
+	CHECK(fd >= 0);
+	say(fd, "MAIL FROM:<a@remote.example>\r\nRSET\r\n");
+	hear(fd, 2);
+	gettimeofday(&t0, NULL);
+	CHECK(has(hear(fd, 1), "421 4.4.2 mx.test Error: timeout exceeded"));
+	ms = elapsed_ms(&t0);
+	CHECK(ms >= 1000 && ms < 2300);
+	close(fd);
+
+	/* inside one, smtp_command_timeout (2.5 s) */
+	fd = session_start();
+	CHECK(fd >= 0);
+	say(fd, "MAIL FROM:<a@remote.example>\r\n");
+	CHECK(has(hear(fd, 1), "250 2.1.0 Ok"));
+	gettimeofday(&t0, NULL);
+	CHECK(has(hear(fd, 1), "421 4.4.2 mx.test Error: timeout exceeded"));
+	ms = elapsed_ms(&t0);
+	CHECK(ms >= 2300 && ms < 4000);
 	CHECK(closed(fd));
 	close(fd);
 }
@@ -671,6 +735,7 @@ test_session_shutdown(void)
 	X(test_session_smuggling)                                              \
 	X(test_session_bdat)                                                   \
 	X(test_session_limits)                                                 \
+	X(test_session_junk)                                                   \
 	X(test_session_starttls)                                               \
 	X(test_session_timeout)                                                \
 	X(test_session_shutdown)
