@@ -276,24 +276,6 @@ bad_partial:
 	return -1;
 }
 
-/* msg_find - binary search by uid. */
-static struct store_message *
-msg_find(struct store_message *m, size_t n, uint32_t uid)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (m[mid].uid == uid)
-			return &m[mid];
-		if (m[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* read_range - pread exactly len bytes (allocated) or NULL. */
 static uint8_t *
 read_range(const struct store_blob *b, uint64_t off, uint64_t len)
@@ -314,17 +296,12 @@ read_range(const struct store_blob *b, uint64_t off, uint64_t len)
 }
 
 static struct mime_index *
-load_index(struct store_db *db, const struct store_message *m,
-           const struct store_blob *b)
+load_index(const struct store_blob *b, const uint8_t *meta, size_t meta_len)
 {
-	uint8_t *meta = NULL;
-	size_t meta_len = 0;
 	struct mime_index *idx = NULL;
 
-	if (store_blob_meta(db, m->blob_id, &meta, &meta_len) == 0 &&
-	    meta != NULL)
+	if (meta != NULL)
 		idx = mime_index_load(meta, meta_len);
-	free(meta);
 	if (idx == NULL) {
 		uint8_t *raw = read_range(b, 0, b->size);
 		if (raw != NULL)
@@ -393,115 +370,228 @@ write_section(struct imap_job *j, const struct fetch_section *sec,
 	imap_job_blob(j, b->fd, b->off + off, len);
 }
 
+/* the state of one fetch_work scan */
+struct fetch_scan {
+	struct store_db *db;
+	struct imap_job *j;
+	struct fetch *f;
+	size_t pos; /* next entry of f->idx */
+	struct buf tmp;
+	bool need_idx;
+	bool seen_pass; /* collecting messages to mark \Seen */
+	uint32_t *todo; /* seen_pass: uids to mark */
+	size_t todo_count;
+};
+
+static bool
+uid_in(const uint32_t *uids, size_t n, uint32_t uid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (uids[mid] == uid)
+			return true;
+		if (uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* fetch_row - one message of the scan: skip it unless asked for. */
+static int
+fetch_row(void *arg, const struct store_message *m, const struct store_blob *b,
+          const uint8_t *meta, size_t meta_len)
+{
+	struct fetch_scan *sc = arg;
+	struct imap_job *j = sc->j;
+	struct fetch *f = sc->f;
+	struct mime_index *idx = NULL;
+	unsigned items = f->items, flags = m->flags;
+	const char *sp = "";
+	struct buf *out = &sc->tmp;
+	size_t seq;
+
+	while (sc->pos < f->idx_count && j->uids[f->idx[sc->pos]] < m->uid)
+		sc->pos++;
+	if (sc->pos == f->idx_count)
+		return -1; /* past the last one asked for */
+	if (j->uids[f->idx[sc->pos]] != m->uid)
+		return 0;
+	seq = f->idx[sc->pos] + 1;
+	sc->pos++;
+	if (sc->seen_pass) {
+		if ((m->flags & STORE_F_SEEN) == 0) {
+			sc->todo = xreallocarray(sc->todo, sc->todo_count + 1,
+			                         sizeof(*sc->todo));
+			sc->todo[sc->todo_count++] = m->uid;
+		}
+		return 0;
+	}
+	if (f->seen_count > 0 && uid_in(f->seen_uids, f->seen_count, m->uid)) {
+		/* marked \Seen by this command: report the new FLAGS */
+		flags |= STORE_F_SEEN;
+		items |= F_FLAGS;
+	}
+	if (sc->need_idx)
+		idx = load_index(b, meta, meta_len);
+	buf_reset(out);
+	int r = buf_printf(out, "* %zu FETCH (", seq);
+	if (f->uid || (items & F_UID)) {
+		r |= buf_printf(out, "UID %u", m->uid);
+		sp = " ";
+	}
+	if (items & F_FLAGS) {
+		r |= buf_printf(out, "%sFLAGS (", sp);
+		if (imap_flags_write(out, flags, m->keywords,
+		                     m->uid >= j->recent_min_uid) < 0)
+			r = -1;
+		r |= buf_append_str(out, ")");
+		sp = " ";
+	}
+	if (items & F_INTERNALDATE) {
+		r |= buf_printf(out, "%sINTERNALDATE ", sp);
+		if (imap_datetime_write(out, m->internaldate,
+		                        m->tz_offset_min) < 0)
+			r = -1;
+		sp = " ";
+	}
+	if (items & F_SIZE) {
+		r |= buf_printf(out, "%sRFC822.SIZE %llu", sp,
+		                (unsigned long long)m->size);
+		sp = " ";
+	}
+	if (items & F_ENVELOPE) {
+		r |= buf_printf(out, "%sENVELOPE ", sp);
+		r |= buf_append_str(out,
+		                    idx ? mime_index_envelope(idx) : "NIL");
+		sp = " ";
+	}
+	if (items & F_BODY) {
+		r |= buf_printf(out, "%sBODY ", sp);
+		r |= buf_append_str(out, idx ? mime_index_body(idx) : "NIL");
+		sp = " ";
+	}
+	if (items & F_BODYSTRUCTURE) {
+		r |= buf_printf(out, "%sBODYSTRUCTURE ", sp);
+		r |= buf_append_str(out, idx ? mime_index_bodystructure(idx)
+		                             : "NIL");
+		sp = " ";
+	}
+	if (f->section_count > 0) {
+		/* sections add blob pieces: flush the text so far first */
+		imap_job_write(j, buf_rptr(out), buf_avail(out));
+		buf_reset(out);
+		for (size_t k = 0; k < f->section_count; k++) {
+			imap_job_write(j, sp, strlen(sp));
+			write_section(j, &f->sections[k], idx, b);
+			sp = " ";
+		}
+	}
+	r |= buf_append_str(out, ")\r\n");
+	if (r < 0)
+		log_warnx("imap fetch: uid %u: response too large", m->uid);
+	imap_job_write(j, buf_rptr(out), buf_avail(out));
+	mime_index_free(&idx);
+	return 0;
+}
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* fetch_range - scan the messages asked for: all in one query when they
+ * are dense in the mailbox, else one (point) query per message. */
+static int
+fetch_range(struct fetch_scan *sc, enum store_scan_what what)
+{
+	struct imap_job *j = sc->j;
+	struct fetch *f = sc->f;
+	uint32_t lo, hi;
+
+	if (f->idx_count == 0)
+		return 0;
+	lo = j->uids[f->idx[0]];
+	hi = j->uids[f->idx[f->idx_count - 1]];
+	sc->pos = 0;
+	if (f->idx[f->idx_count - 1] - f->idx[0] + 1 <= f->idx_count * 4)
+		return store_message_scan(sc->db, j->mailbox_id, lo, hi, what,
+		                          fetch_row, sc);
+	for (size_t i = 0; i < f->idx_count; i++) {
+		uint32_t uid = j->uids[f->idx[i]];
+		sc->pos = i;
+		if (store_message_scan(sc->db, j->mailbox_id, uid, uid, what,
+		                       fetch_row, sc) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void
 fetch_work(struct store_db *db, void *arg)
 {
 	struct imap_job *j = arg;
 	struct fetch *f = j->data;
-	struct store_message *msgs = NULL;
-	size_t count = 0;
-	struct buf flags;
-	bool need_blob = f->section_count > 0 ||
-	                 (f->items & (F_ENVELOPE | F_BODY | F_BODYSTRUCTURE));
+	struct fetch_scan sc = {.db = db, .j = j, .f = f};
+	enum store_scan_what what = STORE_SCAN_MSG;
 
-	if (store_message_list(db, j->mailbox_id, 0, &msgs, &count) < 0) {
-		imap_job_set_reply(j, "NO [UNAVAILABLE] %s",
-		                   store_db_error(db));
-		return;
+	sc.need_idx = (f->items & (F_ENVELOPE | F_BODY | F_BODYSTRUCTURE)) != 0;
+	for (size_t k = 0; k < f->section_count; k++) {
+		if (f->sections[k].spec[0] != '\0')
+			sc.need_idx = true;
 	}
-	buf_init(&flags, 64 * 1024);
-	for (size_t i = 0; i < f->idx_count; i++) {
-		size_t seq = f->idx[i] + 1;
-		struct store_message *m =
-		    msg_find(msgs, count, j->uids[f->idx[i]]);
-		struct store_blob b = {.fd = -1};
-		struct mime_index *idx = NULL;
-		unsigned items = f->items;
-		const char *sp = "";
-
-		if (m == NULL)
-			continue; /* expunged meanwhile, not reported yet */
-		if (need_blob && store_blob_get(db, m->blob_id, &b) < 0) {
-			log_warnx("imap fetch: blob %lld: %s",
-			          (long long)m->blob_id, store_db_error(db));
-			continue;
-		}
-		if (f->set_seen && !j->read_only &&
-		    (m->flags & STORE_F_SEEN) == 0) {
-			if (store_message_set_flags(db, j->mailbox_id, m->uid,
-			                            m->flags | STORE_F_SEEN,
-			                            m->keywords) == 0) {
-				m->flags |= STORE_F_SEEN;
-				items |= F_FLAGS;
+	if (f->section_count > 0)
+		what = STORE_SCAN_BLOB;
+	if (sc.need_idx)
+		what = STORE_SCAN_META;
+	if (f->set_seen && !j->read_only) {
+		/* first the flags (no writes while the scan's query runs) */
+		sc.seen_pass = true;
+		if (fetch_range(&sc, STORE_SCAN_MSG) < 0)
+			goto fail;
+		sc.seen_pass = false;
+		for (size_t i = 0; i < sc.todo_count; i++) {
+			struct store_message m;
+			int r = store_message_get(db, j->mailbox_id,
+			                          sc.todo[i], &m);
+			if (r < 0)
+				goto fail;
+			if (r == 0 || (m.flags & STORE_F_SEEN) != 0) {
+				store_message_clear(&m);
+				continue;
+			}
+			if (store_message_set_flags(db, j->mailbox_id, m.uid,
+			                            m.flags | STORE_F_SEEN,
+			                            m.keywords) == 0) {
 				f->seen_uids = xreallocarray(
 				    f->seen_uids, f->seen_count + 1,
 				    sizeof(*f->seen_uids));
-				f->seen_uids[f->seen_count++] = m->uid;
+				f->seen_uids[f->seen_count++] = m.uid;
 			}
+			store_message_clear(&m);
 		}
-		bool need_idx =
-		    (items & (F_ENVELOPE | F_BODY | F_BODYSTRUCTURE)) != 0;
-		for (size_t k = 0; k < f->section_count; k++) {
-			if (f->sections[k].spec[0] != '\0')
-				need_idx = true;
-		}
-		if (need_idx)
-			idx = load_index(db, m, &b);
-		imap_job_printf(j, "* %zu FETCH (", seq);
-		if (f->uid || (items & F_UID)) {
-			imap_job_printf(j, "UID %u", m->uid);
-			sp = " ";
-		}
-		if (items & F_FLAGS) {
-			buf_reset(&flags);
-			if (imap_flags_write(&flags, m->flags, m->keywords,
-			                     m->uid >= j->recent_min_uid) < 0)
-				buf_reset(&flags);
-			imap_job_printf(j, "%sFLAGS (%s)", sp,
-			                buf_avail(&flags) ? buf_cstr(&flags)
-			                                  : "");
-			sp = " ";
-		}
-		if (items & F_INTERNALDATE) {
-			buf_reset(&flags);
-			if (imap_datetime_write(&flags, m->internaldate,
-			                        m->tz_offset_min) == 0)
-				imap_job_printf(j, "%sINTERNALDATE %s", sp,
-				                buf_cstr(&flags));
-			sp = " ";
-		}
-		if (items & F_SIZE) {
-			imap_job_printf(j, "%sRFC822.SIZE %llu", sp,
-			                (unsigned long long)m->size);
-			sp = " ";
-		}
-		if (items & F_ENVELOPE) {
-			imap_job_printf(j, "%sENVELOPE %s", sp,
-			                idx ? mime_index_envelope(idx) : "NIL");
-			sp = " ";
-		}
-		if (items & F_BODY) {
-			imap_job_printf(j, "%sBODY %s", sp,
-			                idx ? mime_index_body(idx) : "NIL");
-			sp = " ";
-		}
-		if (items & F_BODYSTRUCTURE) {
-			imap_job_printf(j, "%sBODYSTRUCTURE %s", sp,
-			                idx ? mime_index_bodystructure(idx)
-			                    : "NIL");
-			sp = " ";
-		}
-		for (size_t k = 0; k < f->section_count; k++) {
-			imap_job_printf(j, "%s", sp);
-			write_section(j, &f->sections[k], idx, &b);
-			sp = " ";
-		}
-		imap_job_printf(j, ")\r\n");
-		mime_index_free(&idx);
+		if (f->seen_count > 1)
+			qsort(f->seen_uids, f->seen_count,
+			      sizeof(*f->seen_uids), uid_cmp);
 	}
-	buf_clear(&flags);
-	store_message_list_free(&msgs, count);
+	buf_init(&sc.tmp, 16 * 1024 * 1024);
+	if (fetch_range(&sc, what) < 0) {
+		buf_clear(&sc.tmp);
+		goto fail;
+	}
+	buf_clear(&sc.tmp);
+	free(sc.todo);
 	imap_job_set_reply(j, "OK %sFETCH completed", f->uid ? "UID " : "");
+	return;
+fail:
+	free(sc.todo);
+	imap_job_set_reply(j, "NO [UNAVAILABLE] %s", store_db_error(db));
 }
 
 static void

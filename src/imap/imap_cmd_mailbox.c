@@ -30,6 +30,10 @@ struct mbop {
 	bool have_mb;
 	struct store_message *msgs;
 	size_t count;
+	/* SELECT: the view (handed to the session) */
+	uint32_t *uids;
+	uint64_t *modseqs;
+	size_t first_unseen;
 	struct store_mailbox *mbs;
 	size_t mb_count;
 	/* STATUS */
@@ -64,6 +68,8 @@ mbop_free(void *arg)
 	if (o->have_mb)
 		store_mailbox_clear(&o->mb);
 	store_message_list_free(&o->msgs, o->count);
+	free(o->uids);
+	free(o->modseqs);
 	store_mailbox_list_free(&o->mbs, o->mb_count);
 	free(o->keywords);
 	imap_seqset_clear(&o->set);
@@ -132,7 +138,8 @@ select_work(struct store_db *db, void *arg)
 	if (o->rc == 0)
 		return;
 	o->have_mb = true;
-	if (store_message_list(db, o->mb.id, 0, &o->msgs, &o->count) < 0)
+	if (store_message_view(db, o->mb.id, &o->uids, &o->modseqs, &o->count,
+	                       &o->first_unseen) < 0)
 		mbop_error(o, db);
 }
 
@@ -152,13 +159,10 @@ select_done(struct imap_session *s, struct imap_job *j)
 		return;
 	}
 	imap_session_select(s, o->mb.id, o->mb.name, ro, o->mb.uidvalidity,
-	                    o->mb.uidnext, o->msgs, o->count);
-	for (size_t i = 0; i < o->count; i++) {
-		if ((o->msgs[i].flags & STORE_F_SEEN) == 0) {
-			unseen = i + 1;
-			break;
-		}
-	}
+	                    o->mb.uidnext, o->uids, o->modseqs, o->count);
+	o->uids = NULL; /* the session's now */
+	o->modseqs = NULL;
+	unseen = o->first_unseen;
 	imap_job_printf(j, "* FLAGS (" SYSTEM_FLAGS ")\r\n");
 	imap_job_printf(j, "* %zu EXISTS\r\n", o->count);
 	if (!s->rev2) {

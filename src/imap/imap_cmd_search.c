@@ -302,36 +302,120 @@ struct eval {
 	struct store_db *db;
 	const struct imap_job *j;
 	const struct store_message *m;
+	const struct store_blob *b;
 	uint32_t seq, max_seq, max_uid;
-	uint8_t *raw; /* loaded on demand */
+	/* loaded on demand: the message (or its header), mapped or read */
+	const uint8_t *raw;
 	size_t raw_len;
-	bool raw_tried;
+	uint8_t *own; /* raw when read (freed after the message) */
+	bool raw_tried, raw_whole;
 	int64_t sent;
 	bool sent_done;
 };
 
+/* read_at - pread exactly len bytes at off into p. */
+static bool
+read_at(const struct store_blob *b, uint8_t *p, uint64_t off, size_t len)
+{
+	for (size_t got = 0; got < len;) {
+		ssize_t r = pread(b->fd, p + got, len - got,
+		                  (off_t)(b->off + off + got));
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+/* load_raw - the whole message: mapped, else read. */
 static bool
 load_raw(struct eval *e)
 {
-	struct store_blob b;
+	const uint8_t *p;
+
+	if (e->raw_whole)
+		return true;
+	if (e->raw_tried && e->raw == NULL)
+		return false;
+	e->raw_tried = true;
+	xfree(&e->own);
+	e->raw = NULL;
+	e->raw_len = 0;
+	if (e->b == NULL)
+		return false;
+	if ((p = store_blob_map(e->db, e->b)) != NULL) {
+		e->raw = p;
+	} else {
+		e->own = xmalloc(e->b->size > 0 ? (size_t)e->b->size : 1);
+		if (!read_at(e->b, e->own, 0, (size_t)e->b->size)) {
+			xfree(&e->own);
+			return false;
+		}
+		e->raw = e->own;
+	}
+	e->raw_len = (size_t)e->b->size;
+	e->raw_whole = true;
+	return true;
+}
+
+/* header_done - the top-level header block (as mime's parser delimits it:
+ * up to an empty line, or one holding only CR, ended by LF) lies within
+ * p[0, n). */
+static bool
+header_done(const uint8_t *p, size_t n)
+{
+	size_t pos = 0;
+
+	while (pos < n) {
+		const uint8_t *nl = memchr(p + pos, '\n', n - pos);
+		size_t eol;
+
+		if (nl == NULL)
+			return false;
+		eol = (size_t)(nl - p);
+		if (eol == pos || (eol == pos + 1 && p[pos] == '\r'))
+			return true;
+		pos = eol + 1;
+	}
+	return false;
+}
+
+/*
+ * load_header - enough of the message for header keys: a prefix that holds
+ * the whole header block (header matching never looks past it), read in a
+ * small first step and a larger second one, else the whole message.
+ */
+static bool
+load_header(struct eval *e)
+{
+	static const size_t steps[] = {2048, 64 * 1024};
 
 	if (e->raw_tried)
 		return e->raw != NULL;
-	e->raw_tried = true;
-	if (store_blob_get(e->db, e->m->blob_id, &b) < 0)
+	if (e->b == NULL) {
+		e->raw_tried = true;
 		return false;
-	e->raw = xmalloc(b.size > 0 ? (size_t)b.size : 1);
-	for (uint64_t got = 0; got < b.size;) {
-		ssize_t r = pread(b.fd, e->raw + got, (size_t)(b.size - got),
-		                  (off_t)(b.off + got));
-		if (r <= 0) {
-			xfree(&e->raw);
+	}
+	if (store_blob_map(e->db, e->b) != NULL)
+		return load_raw(e); /* mapped: no bytes copied at all */
+	for (size_t i = 0; i < N_ELEMENTS(steps); i++) {
+		size_t n = steps[i];
+		if (n >= e->b->size)
+			break;
+		e->own = xreallocarray(e->own, n, 1);
+		if (!read_at(e->b, e->own, 0, n)) {
+			e->raw_tried = true;
+			xfree(&e->own);
 			return false;
 		}
-		got += (uint64_t)r;
+		if (header_done(e->own, n)) {
+			e->raw_tried = true;
+			e->raw = e->own;
+			e->raw_len = n;
+			return true;
+		}
 	}
-	e->raw_len = (size_t)b.size;
-	return true;
+	return load_raw(e);
 }
 
 static int64_t
@@ -352,7 +436,7 @@ sent_day(struct eval *e)
 		return e->sent;
 	e->sent_done = true;
 	e->sent = day_of(e->m->internaldate, e->m->tz_offset_min);
-	if (load_raw(e)) {
+	if (load_header(e)) {
 		char *date = mime_header_get(e->raw, e->raw_len, "Date");
 		int64_t t;
 		int tz;
@@ -408,7 +492,7 @@ eval_key(struct eval *e, const struct skey *k)
 	case SK_SENTSINCE:
 		return sent_day(e) >= k->t;
 	case SK_HEADER:
-		return load_raw(e) &&
+		return load_header(e) &&
 		       mime_search(e->raw, e->raw_len, MIME_SEARCH_HEADER,
 		                   k->field, k->str);
 	case SK_BODY:
@@ -423,21 +507,66 @@ eval_key(struct eval *e, const struct skey *k)
 	return false;
 }
 
-static struct store_message *
-find_msg(struct store_message *m, size_t n, uint32_t uid)
+/* needs_blob - whether evaluating k may read message bytes. */
+static bool
+needs_blob(const struct skey *k)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (m[mid].uid == uid)
-			return &m[mid];
-		if (m[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
+	switch (k->type) {
+	case SK_SENTBEFORE:
+	case SK_SENTON:
+	case SK_SENTSINCE:
+	case SK_HEADER:
+	case SK_BODY:
+	case SK_TEXT:
+		return true;
+	default:
+		break;
 	}
-	return NULL;
+	for (size_t i = 0; i < k->count; i++) {
+		if (needs_blob(&k->kids[i]))
+			return true;
+	}
+	return false;
+}
+
+struct search_scan {
+	struct store_db *db;
+	struct imap_job *j;
+	struct search *se;
+	size_t pos; /* next entry of j->uids */
+};
+
+/* search_row - one message of the mailbox scan, if in the snapshot. */
+static int
+search_row(void *arg, const struct store_message *m, const struct store_blob *b,
+           const uint8_t *meta, size_t meta_len)
+{
+	struct search_scan *sc = arg;
+	struct imap_job *j = sc->j;
+	struct search *se = sc->se;
+
+	(void)meta;
+	(void)meta_len;
+	while (sc->pos < j->uid_count && j->uids[sc->pos] < m->uid)
+		sc->pos++;
+	if (sc->pos == j->uid_count)
+		return -1;
+	if (j->uids[sc->pos] != m->uid)
+		return 0; /* arrived after the snapshot */
+	size_t i = sc->pos++;
+	struct eval e = {
+	    .db = sc->db,
+	    .j = j,
+	    .m = m,
+	    .b = b,
+	    .seq = (uint32_t)(i + 1),
+	    .max_seq = (uint32_t)j->uid_count,
+	    .max_uid = j->uids[j->uid_count - 1],
+	};
+	if (eval_key(&e, &se->root))
+		se->hits[se->hit_count++] = se->uid ? m->uid : (uint32_t)(i + 1);
+	free(e.own);
+	return 0;
 }
 
 static void
@@ -445,32 +574,22 @@ search_work(struct store_db *db, void *arg)
 {
 	struct imap_job *j = arg;
 	struct search *se = j->data;
-	struct store_message *msgs = NULL;
-	size_t count = 0;
+	struct search_scan sc = {.db = db, .j = j, .se = se};
 
-	if (store_message_list(db, j->mailbox_id, 0, &msgs, &count) < 0) {
+	se->hits = xreallocarray(NULL, j->uid_count + 1, sizeof(*se->hits));
+	/* one query over the snapshot's uid range, with the blob locations
+	 * only when a key reads message bytes */
+	if (store_message_scan(db, j->mailbox_id, j->uids[0],
+	                       j->uids[j->uid_count - 1],
+	                       needs_blob(&se->root) ? STORE_SCAN_BLOB
+	                                             : STORE_SCAN_MSG,
+	                       search_row, &sc) < 0) {
+		xfree(&se->hits);
+		se->hit_count = 0;
 		imap_job_set_reply(j, "NO [UNAVAILABLE] %s",
 		                   store_db_error(db));
 		return;
 	}
-	se->hits = xreallocarray(NULL, j->uid_count + 1, sizeof(*se->hits));
-	for (size_t i = 0; i < j->uid_count; i++) {
-		struct eval e = {
-		    .db = db,
-		    .j = j,
-		    .seq = (uint32_t)(i + 1),
-		    .max_seq = (uint32_t)j->uid_count,
-		    .max_uid = j->uids[j->uid_count - 1],
-		};
-		e.m = find_msg(msgs, count, j->uids[i]);
-		if (e.m == NULL)
-			continue;
-		if (eval_key(&e, &se->root))
-			se->hits[se->hit_count++] =
-			    se->uid ? j->uids[i] : (uint32_t)(i + 1);
-		free(e.raw);
-	}
-	store_message_list_free(&msgs, count);
 	imap_job_set_reply(j, "OK %sSEARCH completed", se->uid ? "UID " : "");
 }
 

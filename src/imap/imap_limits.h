@@ -22,7 +22,7 @@
 #define IMAP_MAX_SEQ_RANGES 4096
 /* Output buffered before a FETCH pauses for on_drain. */
 #define IMAP_OUT_HIGH_WATER (256 * 1024)
-/* Chunk read from a blob per step when streaming a body. */
-#define IMAP_BODY_CHUNK (64 * 1024)
+/* Bytes gathered (text and blob reads) per socket write when streaming. */
+#define IMAP_STREAM_BATCH (256 * 1024)
 
 #endif

@@ -150,7 +150,7 @@ watch_cb(int64_t mailbox_id, void *arg)
 void
 imap_session_select(struct imap_session *s, int64_t mailbox_id,
                     const char *name, bool read_only, uint32_t uidvalidity,
-                    uint32_t uidnext, const struct store_message *msgs,
+                    uint32_t uidnext, uint32_t *uids, uint64_t *modseqs,
                     size_t count)
 {
 	imap_session_unselect(s);
@@ -160,8 +160,9 @@ imap_session_select(struct imap_session *s, int64_t mailbox_id,
 	s->read_only = read_only;
 	s->uidvalidity = uidvalidity;
 	s->recent_min_uid = uidnext;
-	for (size_t i = 0; i < count; i++)
-		imap_view_add(&s->view, msgs[i].uid, msgs[i].modseq);
+	s->view.uids = uids;
+	s->view.modseqs = modseqs;
+	s->view.count = s->view.cap = uids != NULL ? count : 0;
 	if (s->d->store != NULL)
 		s->watch =
 		    store_watch_add(s->d->store, mailbox_id, watch_cb, s);
@@ -257,18 +258,15 @@ piece_add(struct imap_job *j, struct imap_piece p)
 	j->pieces[j->piece_count++] = p;
 }
 
-void
-imap_job_write(struct imap_job *j, const void *data, size_t len)
+/* piece_text - bytes [off, off + len) of j->out were just appended. */
+static void
+piece_text(struct imap_job *j, size_t off, size_t len)
 {
-	size_t off = j->out.len;
 	struct imap_piece *last =
 	    j->piece_count > 0 ? &j->pieces[j->piece_count - 1] : NULL;
 
 	if (len == 0)
 		return;
-	if (buf_append(&j->out, data, len) < 0)
-		return; /* past 1 GiB of text: the connection limit hits first
-		         */
 	if (last != NULL && last->kind == IMAP_PIECE_TEXT &&
 	    last->off + last->len == off)
 		last->len += len;
@@ -280,16 +278,34 @@ imap_job_write(struct imap_job *j, const void *data, size_t len)
 }
 
 void
+imap_job_write(struct imap_job *j, const void *data, size_t len)
+{
+	size_t off = j->out.len;
+
+	if (len == 0)
+		return;
+	if (buf_append(&j->out, data, len) < 0)
+		return; /* past 1 GiB of text: the connection limit hits first
+		         */
+	piece_text(j, off, len);
+}
+
+void
 imap_job_printf(struct imap_job *j, const char *fmt, ...)
 {
 	va_list ap;
-	char *t;
+	size_t off = j->out.len;
+	int r;
 
+	/* formatted in place: no temporary string per line */
 	va_start(ap, fmt);
-	t = xvasprintf(fmt, ap);
+	r = buf_vprintf(&j->out, fmt, ap);
 	va_end(ap);
-	imap_job_write(j, t, strlen(t));
-	free(t);
+	if (r < 0) {
+		j->out.len = off; /* past 1 GiB: as imap_job_write */
+		return;
+	}
+	piece_text(j, off, j->out.len - off);
 }
 
 void
@@ -481,61 +497,78 @@ imap_job_submit(struct imap_session *s, struct imap_job *j, store_work_fn *work,
 	j->done = done;
 	if (j->want_sync && j->sync_expunge)
 		s->changed = false; /* this job reports all that is pending */
+	else if (j->want_sync && !s->changed)
+		/* nothing changed since the last full sync: listing the whole
+		 * mailbox again (FETCH, SEARCH, STORE) would find nothing */
+		j->want_sync = false;
 	s->job = j;
 	conn_pause_read(s->c);
 	store_call(s->d->store, job_work, job_done, j);
 }
 
 /* stream_run - write pieces while the output stays under the high water
- * mark; on_drain calls again. */
+ * mark; on_drain calls again. Small pieces (a FETCH line, a message body)
+ * are gathered into one buffer so that the socket gets few large writes. */
 static void
 stream_run(struct imap_session *s)
 {
+	static uint8_t gather[IMAP_STREAM_BATCH]; /* loop thread only */
 	struct imap_job *j = s->stream;
-	uint8_t *chunk = NULL;
+	size_t gl = 0;
 
 	if (j == NULL)
 		return;
 	while (j->piece_pos < j->piece_count) {
 		const struct imap_piece *p = &j->pieces[j->piece_pos];
 		uint64_t left = p->len - j->piece_done;
-		size_t n =
-		    left < IMAP_BODY_CHUNK ? (size_t)left : IMAP_BODY_CHUNK;
+		size_t n;
 
-		if (conn_out_pending(s->c) >= IMAP_OUT_HIGH_WATER) {
-			free(chunk);
+		if (gl == 0 && conn_out_pending(s->c) >= IMAP_OUT_HIGH_WATER)
 			return; /* on_drain resumes */
-		}
-		if (p->kind == IMAP_PIECE_TEXT) {
+		if (p->kind == IMAP_PIECE_TEXT && gl == 0 &&
+		    left >= IMAP_STREAM_BATCH) {
+			/* large text: straight from the job's buffer */
+			n = IMAP_STREAM_BATCH;
 			if (conn_write(s->c,
 			               j->out.data + p->off + j->piece_done,
 			               n) < 0)
 				goto fail;
 		} else {
-			if (chunk == NULL)
-				chunk = xmalloc(IMAP_BODY_CHUNK);
-			ssize_t r = pread(p->fd, chunk, n,
-			                  (off_t)(p->off + j->piece_done));
-			if (r <= 0) {
-				log_warn("%s imap blob read failed",
-				         conn_id_str(s->c));
-				goto fail;
+			n = IMAP_STREAM_BATCH - gl;
+			if (left < n)
+				n = (size_t)left;
+			if (p->kind == IMAP_PIECE_TEXT) {
+				memcpy(gather + gl,
+				       j->out.data + p->off + j->piece_done, n);
+			} else {
+				ssize_t r =
+				    pread(p->fd, gather + gl, n,
+				          (off_t)(p->off + j->piece_done));
+				if (r <= 0) {
+					log_warn("%s imap blob read failed",
+					         conn_id_str(s->c));
+					goto fail;
+				}
+				n = (size_t)r;
 			}
-			n = (size_t)r;
-			if (conn_write(s->c, chunk, n) < 0)
-				goto fail;
+			gl += n;
 		}
 		j->piece_done += n;
 		if (j->piece_done == p->len) {
 			j->piece_pos++;
 			j->piece_done = 0;
 		}
+		if (gl == IMAP_STREAM_BATCH) {
+			if (conn_write(s->c, gather, gl) < 0)
+				goto fail;
+			gl = 0;
+		}
 	}
-	free(chunk);
+	if (gl > 0 && conn_write(s->c, gather, gl) < 0)
+		goto fail;
 	job_finish(s, j);
 	return;
 fail:
-	free(chunk);
 	/* the literal announced a length we cannot deliver: the stream is
 	 * broken, so the connection must end */
 	s->stream = NULL;

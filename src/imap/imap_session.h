@@ -166,9 +166,11 @@ void imap_view_clear(struct imap_view *v);
 void imap_view_add(struct imap_view *v, uint32_t uid, uint64_t modseq);
 /* imap_view_seq - sequence number of uid (1-based), 0 when absent. */
 uint32_t imap_view_seq(const struct imap_view *v, uint32_t uid);
+/* imap_session_select - uids and modseqs (count entries, allocated or
+ * NULL) become the session's view. */
 void imap_session_select(struct imap_session *s, int64_t mailbox_id,
                          const char *name, bool read_only, uint32_t uidvalidity,
-                         uint32_t uidnext, const struct store_message *msgs,
+                         uint32_t uidnext, uint32_t *uids, uint64_t *modseqs,
                          size_t count);
 void imap_session_unselect(struct imap_session *s);
 

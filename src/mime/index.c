@@ -378,22 +378,66 @@ contains(const struct buf *hay, const struct buf *needle)
 }
 
 static bool
+wsp(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * plain_fold - a value of printable ASCII without encoded words decodes to
+ * itself, and folds to its lower case: unfold and fold it into tmp (the
+ * result of hdr_unfold, mime_rfc2047_decode and mime_fold_utf8, without
+ * allocating). Returns its length, or -1 when the value is not that simple.
+ */
+static ssize_t
+plain_fold(struct span v, char *tmp, size_t size)
+{
+	size_t n = 0;
+
+	if (v.len > size)
+		return -1;
+	for (size_t i = 0; i < v.len; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+
+		if (c == 0 || c >= 0x80 ||
+		    (c == '=' && i + 1 < v.len && v.p[i + 1] == '?'))
+			return -1;
+		if (c == '\r' || c == '\n' || (n == 0 && wsp(c)))
+			continue;
+		tmp[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	while (n > 0 && wsp(tmp[n - 1]))
+		n--;
+	return (ssize_t)n;
+}
+
+/* search_header - len may run past the header block: hdr_next stops at its
+ * blank line (and at MIME_MAX_HEADER) all the same. */
+static bool
 search_header(const uint8_t *hdr, size_t len, const char *field,
               const struct buf *needle)
 {
 	struct hdr_iter it = {hdr, len, 0};
 	struct span name, value;
 	bool found = false;
+	char tmp[1024];
 
 	while (!found && hdr_next(&it, &name, &value)) {
 		char *raw, *dec;
 		struct buf f;
+		ssize_t n;
 
 		if (field != NULL && field[0] != '\0' &&
 		    !span_eq_ci(name, field))
 			continue;
 		if (needle->len == 0)
 			return true;
+		if ((n = plain_fold(value, tmp, sizeof(tmp))) >= 0) {
+			found = (size_t)n >= needle->len &&
+			        memmem(tmp, (size_t)n, needle->data,
+			               needle->len) != NULL;
+			continue;
+		}
 		raw = hdr_unfold(value);
 		dec = mime_rfc2047_decode(raw, strlen(raw));
 		/* UNSAFE: folding at most doubles a UTF-8 sequence's size */
@@ -462,8 +506,8 @@ mime_search(const uint8_t *msg, size_t len, enum mime_search_where where,
 	mime_fold_utf8((const uint8_t *)needle_utf8, nl, &needle);
 	if (where == MIME_SEARCH_HEADER || where == MIME_SEARCH_TEXT)
 		found = search_header(
-		    msg, hdr_block_len(msg, len),
-		    where == MIME_SEARCH_HEADER ? field : NULL, &needle);
+		    msg, len, where == MIME_SEARCH_HEADER ? field : NULL,
+		    &needle);
 	if (!found && where != MIME_SEARCH_HEADER) {
 		if (needle.len == 0) {
 			found = true;

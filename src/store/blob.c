@@ -301,8 +301,7 @@ blob_reader_fd(struct store_db *db, uint32_t seg)
 	free(path);
 	db->rfds =
 	    xreallocarray(db->rfds, db->rfd_count + 1, sizeof(*db->rfds));
-	db->rfds[db->rfd_count].seg = seg;
-	db->rfds[db->rfd_count].fd = fd;
+	db->rfds[db->rfd_count] = (struct blob_rfd){.seg = seg, .fd = fd};
 	db->rfd_count++;
 	return fd;
 }
@@ -349,13 +348,59 @@ check:
 	return meta;
 }
 
+/*
+ * store_blob_map - committed blobs are never rewritten or truncated (a
+ * failed write only truncates its own unreferenced tail), so a read-only
+ * shared mapping of the segment is safe to read within any blob's range.
+ * The mapping covers the segment as long as it was when mapped, and is
+ * redone (larger) when a later blob lies past it.
+ */
+const uint8_t *
+store_blob_map(struct store_db *db, const struct store_blob *b)
+{
+	struct blob_rfd *r = NULL;
+	struct stat st;
+	void *m;
+
+	if (b->size == 0)
+		return (const uint8_t *)"";
+	for (size_t i = 0; i < db->rfd_count && r == NULL; i++) {
+		if (db->rfds[i].fd == b->fd)
+			r = &db->rfds[i];
+	}
+	if (r == NULL || b->off > SIZE_MAX / 2 || b->size > SIZE_MAX / 2)
+		return NULL;
+	if (b->off + b->size <= r->map_len)
+		return r->map + b->off;
+	if (r->map != NULL)
+		munmap(r->map, r->map_len);
+	r->map = NULL;
+	r->map_len = 0;
+	if (fstat(r->fd, &st) < 0 || st.st_size < 0 ||
+	    (uint64_t)st.st_size < b->off + b->size ||
+	    (uint64_t)st.st_size > SIZE_MAX / 2)
+		return NULL;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, r->fd, 0);
+	if (m == MAP_FAILED) {
+		log_warn("store blob map_failed segment=%u", r->seg);
+		return NULL;
+	}
+	r->map = m;
+	r->map_len = (size_t)st.st_size;
+	return r->map + b->off;
+}
+
 void
 blob_close_all(struct store_db *db)
 {
 	blob_unlock(db);
 	close_writer(db);
 	for (size_t i = 0; i < db->rfd_count; i++)
+	{
+		if (db->rfds[i].map != NULL)
+			munmap(db->rfds[i].map, db->rfds[i].map_len);
 		close(db->rfds[i].fd);
+	}
 	free(db->rfds);
 	db->rfds = NULL;
 	db->rfd_count = 0;

@@ -159,6 +159,13 @@ void store_mailbox_list_free(struct store_mailbox **mbs, size_t count);
 int store_message_list(struct store_db *db, int64_t mailbox_id,
                        uint32_t min_uid, struct store_message **msgs_r,
                        size_t *count_r);
+/* store_message_view - uids and modseqs of a mailbox in UID order (two
+ * allocated arrays, NULL when empty) and the 1-based position of the first
+ * message without \Seen (0: none), from one covering index: what IMAP
+ * SELECT needs, much cheaper than store_message_list. */
+int store_message_view(struct store_db *db, int64_t mailbox_id,
+                       uint32_t **uids_r, uint64_t **modseqs_r,
+                       size_t *count_r, size_t *first_unseen_r);
 /* store_message_changed - messages with modseq > since (flag changes). */
 int store_message_changed(struct store_db *db, int64_t mailbox_id,
                           uint64_t since, struct store_message **msgs_r,
@@ -187,9 +194,33 @@ int store_message_append(struct store_db *db, int64_t mailbox_id,
                          const char *keywords, int64_t internaldate,
                          uint32_t *uid_r, uint32_t *uidvalidity_r);
 
+/*
+ * store_message_scan - one query over the messages of a mailbox with
+ * min_uid <= uid <= max_uid, in UID order, calling cb once per message.
+ * With STORE_SCAN_BLOB (or _META) b is its blob's location (else b is NULL),
+ * with STORE_SCAN_META also meta/meta_len are the indexer's bytes (NULL, 0
+ * when none). m->keywords, b and meta are valid during the call only. cb
+ * returns 0 to go on, -1 to stop early (the scan then returns 0). cb may
+ * use db for other calls but not store_message_scan itself. Much cheaper
+ * than store_message_list plus store_blob_get/_meta per message.
+ */
+enum store_scan_what { STORE_SCAN_MSG, STORE_SCAN_BLOB, STORE_SCAN_META };
+typedef int store_scan_fn(void *arg, const struct store_message *m,
+                          const struct store_blob *b, const uint8_t *meta,
+                          size_t meta_len);
+int store_message_scan(struct store_db *db, int64_t mailbox_id,
+                       uint32_t min_uid, uint32_t max_uid,
+                       enum store_scan_what what, store_scan_fn *cb,
+                       void *arg);
+
 /* store_blob_get - locate a blob's bytes. */
 int store_blob_get(struct store_db *db, int64_t blob_id,
                    struct store_blob *b_r);
+/* store_blob_map - b's bytes (from store_blob_get or a scan of this db)
+ * mapped read-only: no copy, no system call once mapped. Valid until the
+ * next store_blob_map call or store_db_close on db; NULL when it cannot be
+ * mapped (then pread b->fd). */
+const uint8_t *store_blob_map(struct store_db *db, const struct store_blob *b);
 /* store_blob_meta - the opaque index the indexer hook stored (may be NULL
  * with *len_r 0). Allocated. */
 int store_blob_meta(struct store_db *db, int64_t blob_id, uint8_t **meta_r,
@@ -247,6 +278,18 @@ void store_deliver(struct store *s, struct store_delivery *d,
  * loop thread. */
 void store_call(struct store *s, store_work_fn *work, store_done_fn *done,
                 void *arg);
+
+/*
+ * A short-lived cache of recipients found, on the loop thread, so a
+ * recipient check needs no worker round trip: store_user_cache_put records
+ * that addr ("local@domain", ASCII case ignored) is user_id; for
+ * STORE_USER_CACHE_MS after that, store_user_cache_get returns user_id (0
+ * when absent or expired). Deliveries to a user deleted meanwhile still
+ * fail (temporarily) in the writer.
+ */
+#define STORE_USER_CACHE_MS 2000
+int64_t store_user_cache_get(struct store *s, const char *addr);
+void store_user_cache_put(struct store *s, const char *addr, int64_t user_id);
 
 /*
  * Change notification: store_notify(db, mailbox_id) from a worker marks a

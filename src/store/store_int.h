@@ -21,13 +21,16 @@
 /* Mailbox names: bytes in all, and hierarchy levels. */
 #define STORE_MAILBOX_NAME_MAX 512
 #define STORE_MAILBOX_DEPTH_MAX 32
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* Indexer output above this is dropped (IMAP then parses the message). */
 #define STORE_META_MAX ((size_t)16 * 1024 * 1024)
 
 struct blob_rfd {
 	uint32_t seg;
 	int fd;
+	/* store_blob_map: the segment mapped read-only, as long as it was */
+	uint8_t *map;
+	size_t map_len;
 };
 
 struct store_db {
@@ -139,6 +142,10 @@ enum stmt_id {
 	S_MSG_LIST,
 	S_MSG_CHANGED,
 	S_MSG_GET,
+	S_MSG_SCAN,
+	S_MSG_VIEW,
+	S_MSG_SCAN_BLOB,
+	S_MSG_SCAN_META,
 	S_MSG_SETFLAGS,
 	S_MSG_DELETE,
 	S_BLOB_INSERT,

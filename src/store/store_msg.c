@@ -67,6 +67,113 @@ store_message_list(struct store_db *db, int64_t mailbox_id, uint32_t min_uid,
 }
 
 int
+store_message_scan(struct store_db *db, int64_t mailbox_id, uint32_t min_uid,
+                   uint32_t max_uid, enum store_scan_what what,
+                   store_scan_fn *cb, void *arg)
+{
+	static const enum stmt_id ids[] = {
+	    [STORE_SCAN_MSG] = S_MSG_SCAN,
+	    [STORE_SCAN_BLOB] = S_MSG_SCAN_BLOB,
+	    [STORE_SCAN_META] = S_MSG_SCAN_META,
+	};
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((unsigned)what >= N_ELEMENTS(ids))
+		return db_seterr(db, "bad scan kind");
+	st = db_q(db, ids[what], "iii", mailbox_id, (int64_t)min_uid,
+	          (int64_t)max_uid);
+	while ((ret = db_row(db, st)) == 1) {
+		struct store_message m;
+		struct store_blob b, *bp = NULL;
+		const uint8_t *meta = NULL;
+		size_t meta_len = 0;
+
+		m.id = sqlite3_column_int64(st, 0);
+		m.mailbox_id = sqlite3_column_int64(st, 1);
+		m.uid = (uint32_t)sqlite3_column_int64(st, 2);
+		m.flags = (unsigned)sqlite3_column_int64(st, 3);
+		/* the column's own text, valid until the next step (the
+		 * struct's field is not const; callbacks get it const) */
+		m.keywords = (char *)(uintptr_t)sqlite3_column_text(st, 4);
+		m.internaldate = sqlite3_column_int64(st, 5);
+		m.tz_offset_min = sqlite3_column_int(st, 6);
+		m.size = (uint64_t)sqlite3_column_int64(st, 7);
+		m.modseq = (uint64_t)sqlite3_column_int64(st, 8);
+		m.blob_id = sqlite3_column_int64(st, 9);
+		if (what != STORE_SCAN_MSG) {
+			int64_t seg = sqlite3_column_int64(st, 10);
+			int64_t off = sqlite3_column_int64(st, 11);
+			int64_t size = sqlite3_column_int64(st, 12);
+			int fd;
+
+			if (seg <= 0 || seg > UINT32_MAX || off < 0 ||
+			    size < 0) {
+				sqlite3_reset(st);
+				return db_seterr(db, "corrupt blob row");
+			}
+			if ((fd = blob_reader_fd(db, (uint32_t)seg)) < 0) {
+				sqlite3_reset(st);
+				return -1;
+			}
+			b.fd = fd;
+			b.off = (uint64_t)off;
+			b.size = (uint64_t)size;
+			bp = &b;
+		}
+		if (what == STORE_SCAN_META) {
+			meta = sqlite3_column_blob(st, 13);
+			int len = sqlite3_column_bytes(st, 13);
+			if (meta != NULL && len > 0)
+				meta_len = (size_t)len;
+			else
+				meta = NULL;
+		}
+		if (cb(arg, &m, bp, meta, meta_len) < 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	return ret < 0 ? -1 : 0;
+}
+
+int
+store_message_view(struct store_db *db, int64_t mailbox_id, uint32_t **uids_r,
+                   uint64_t **modseqs_r, size_t *count_r,
+                   size_t *first_unseen_r)
+{
+	sqlite3_stmt *st = db_q(db, S_MSG_VIEW, "i", mailbox_id);
+	uint32_t *uids = NULL;
+	uint64_t *modseqs = NULL;
+	size_t n = 0, cap = 0, unseen = 0;
+	int ret;
+
+	while ((ret = db_row(db, st)) == 1) {
+		if (n == cap) {
+			cap = cap > 0 ? cap * 2 : 1024;
+			uids = xreallocarray(uids, cap, sizeof(*uids));
+			modseqs = xreallocarray(modseqs, cap, sizeof(*modseqs));
+		}
+		uids[n] = (uint32_t)sqlite3_column_int64(st, 0);
+		modseqs[n] = (uint64_t)sqlite3_column_int64(st, 1);
+		n++;
+		if (unseen == 0 &&
+		    (sqlite3_column_int64(st, 2) & STORE_F_SEEN) == 0)
+			unseen = n;
+	}
+	if (ret < 0) {
+		free(uids);
+		free(modseqs);
+		return -1;
+	}
+	*uids_r = uids;
+	*modseqs_r = modseqs;
+	*count_r = n;
+	*first_unseen_r = unseen;
+	return 0;
+}
+
+int
 store_message_changed(struct store_db *db, int64_t mailbox_id, uint64_t since,
                       struct store_message **msgs_r, size_t *count_r)
 {

@@ -2,15 +2,20 @@
 /*
  * store_service.c - level 2 of store.h: the daemon's store threads.
  *
- * One writer thread owns a connection and takes deliveries in batches (up
- * to batch_max, whatever queued while the previous batch was syncing): it
- * appends every body to the current segment, fdatasyncs once, runs the
- * indexer hook, then inserts all blob and message rows in one transaction
- * whose commit syncs the WAL once (group commit), and posts all completions
- * together. Worker threads, each with its own connection, run store_call
- * work. Completions go back to the loop thread through one ev wakeup; there
- * the done callbacks run, then the watchers of every mailbox the finished
- * jobs changed.
+ * Deliveries go through a two-stage pipeline, each stage a thread with its
+ * own connection. The writer takes deliveries in batches (up to batch_max,
+ * whatever queued meanwhile): it appends every body to the current segment,
+ * fdatasyncs once and runs the indexer hook, then hands the batch to the
+ * committer, which inserts all blob and message rows in one transaction
+ * whose commit syncs the WAL once (group commit) and posts all completions
+ * together. While the committer syncs the WAL for one batch, the writer
+ * already syncs the bodies of the next (at most one batch waits between
+ * them), so a delivery never waits for a whole earlier batch's two syncs.
+ * A body is still synced before any row references it. Worker threads,
+ * each with its own connection, run store_call work. Completions go back to
+ * the loop thread through one ev wakeup; there the done callbacks run, then
+ * the watchers of every mailbox the finished jobs changed. Recipients found
+ * recently are cached on the loop thread for STORE_USER_CACHE_MS.
  *
  * Threads: store_deliver, store_call, store_watch_* and store_stop are
  * called on the loop thread only; the queues are shared under one mutex.
@@ -27,6 +32,11 @@
 #include "store_int.h"
 
 #define WATCH_BUCKETS 1024
+/* Bodies up to WBUF_MAX are gathered in one buffer, kept up to WBUF_KEEP */
+#define WBUF_MAX ((size_t)1024 * 1024)
+#define WBUF_KEEP ((size_t)256 * 1024)
+#define USER_CACHE_SLOTS 256 /* direct-mapped */
+#define USER_CACHE_KEY 320   /* longer addresses are not cached */
 #define BATCH_MAX_DEFAULT 64
 
 enum job_kind { JOB_DELIVER, JOB_CALL };
@@ -46,6 +56,16 @@ struct jobq {
 	struct job *head, **tail;
 };
 
+/* A batch between the writer and the committer: bodies synced. */
+struct batch {
+	struct job **jobs;
+	size_t count;
+	struct store_delivery **ds;
+	struct blob_loc *locs;
+	uint8_t **metas;
+	size_t *meta_lens;
+};
+
 struct store_watch {
 	struct store *s;
 	struct store_watch *next;
@@ -55,24 +75,37 @@ struct store_watch {
 	bool dead;
 };
 
+struct user_cache_slot {
+	uint64_t expires; /* ev_now_ms; 0: empty */
+	int64_t user_id;
+	char key[USER_CACHE_KEY]; /* address, ASCII lowercased */
+};
+
 struct store {
 	struct ev *ev;
 	struct ev_wakeup *wakeup;
 	unsigned batch_max;
 
 	pthread_mutex_t mu;
-	pthread_cond_t writer_cv, worker_cv;
+	pthread_cond_t writer_cv, worker_cv, commit_cv;
 	struct jobq writeq, callq, doneq;
 	bool stopping;
+	struct batch *pending; /* written, waiting for the committer */
+	bool committing;       /* the committer holds a batch */
+	bool writer_done;      /* no more batches will come */
 
-	struct store_db *wdb;
-	pthread_t writer;
-	bool writer_running;
+	struct store_db *bdb; /* the writer's: segment appends, indexing */
+	uint8_t *wbuf;        /* the writer's: one small body at a time */
+	size_t wbuf_cap;
+	struct store_db *wdb; /* the committer's: the transactions */
+	pthread_t writer, committer;
+	bool writer_running, committer_running;
 	unsigned nworkers, workers_running;
 	struct store_db **worker_dbs;
 	pthread_t *workers;
 
 	/* loop thread only */
+	struct user_cache_slot *user_cache; /* USER_CACHE_SLOTS, lazily */
 	struct store_watch *watch[WATCH_BUCKETS];
 	bool dispatching, have_dead;
 };
@@ -143,36 +176,101 @@ fail_all(struct store_delivery **ds, size_t count, const char *error)
 	}
 }
 
-/* write_batch - append every body, one sync; marks failures in ds. Returns
- * how many bodies are on disk. */
-static size_t
-write_batch(struct store_db *db, struct store_delivery **ds,
-            struct blob_loc *locs, size_t count)
+/* index_mem - the indexer hook over a body still in memory */
+static uint8_t *
+index_mem(const uint8_t *msg, size_t len, size_t *meta_len_r)
 {
+	store_indexer_fn *fn = blob_indexer();
+	uint8_t *meta;
+
+	*meta_len_r = 0;
+	if (fn == NULL)
+		return NULL;
+	meta = fn(len > 0 ? msg : (const uint8_t *)"", len, meta_len_r);
+	if (meta != NULL && *meta_len_r > STORE_META_MAX) {
+		log_warnx("store blob index_too_large len=%zu", *meta_len_r);
+		free(meta);
+		meta = NULL;
+	}
+	if (meta == NULL)
+		*meta_len_r = 0;
+	return meta;
+}
+
+/*
+ * gather - a small delivery's prefix and body as one piece in s->wbuf, so
+ * it takes one write and is indexed without reading it back; -1 when it is
+ * too large for that or its spool cannot be read.
+ */
+static int
+gather(struct store *s, const struct store_delivery *d, size_t *len_r)
+{
+	uint64_t body = d->body != NULL ? spool_size(d->body) : 0;
+	size_t len, off;
+
+	if (body > WBUF_MAX || d->prefix_len > WBUF_MAX - body)
+		return -1;
+	len = d->prefix_len + (size_t)body;
+	if (len > s->wbuf_cap) {
+		s->wbuf = xreallocarray(s->wbuf, 1, len);
+		s->wbuf_cap = len;
+	}
+	if (d->prefix_len > 0)
+		memcpy(s->wbuf, d->prefix, d->prefix_len);
+	for (off = d->prefix_len; off < len;) {
+		ssize_t n = spool_read(d->body, off - d->prefix_len,
+		                       s->wbuf + off, len - off);
+
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	*len_r = len;
+	return 0;
+}
+
+/* write_batch - append every body of b, one sync; marks failures. Small
+ * bodies are indexed from memory, the others are read back after. */
+static void
+write_batch(struct store *s, struct batch *b)
+{
+	struct store_db *db = s->bdb;
 	size_t written = 0;
+	bool *indexed = xcalloc(b->count, sizeof(*indexed));
 
 	if (blob_lock(db) < 0) {
 		log_warnx("store writer blob_lock_failed error=\"%s\"",
 		          store_db_error(db));
-		fail_all(ds, count, "cannot write message");
-		return 0;
+		fail_all(b->ds, b->count, "cannot write message");
+		free(indexed);
+		return;
 	}
-	for (size_t i = 0; i < count; i++) {
-		struct store_delivery *d = ds[i];
+	for (size_t i = 0; i < b->count; i++) {
+		struct store_delivery *d = b->ds[i];
 		struct blob_src srcs[2] = {
 		    {.data = (const uint8_t *)d->prefix, .len = d->prefix_len},
 		    {.spool = d->body},
 		};
+		size_t nsrc = d->body != NULL ? 2 : 1, len = 0;
 
 		if (d->result < 0)
 			continue;
-		if (blob_write(db, srcs, d->body != NULL ? 2 : 1, &locs[i]) <
-		    0) {
+		if (gather(s, d, &len) == 0) {
+			srcs[0] =
+			    (struct blob_src){.data = s->wbuf, .len = len};
+			nsrc = 1;
+		}
+		if (blob_write(db, srcs, nsrc, &b->locs[i]) < 0) {
 			log_warnx("store writer blob_write_failed error=\"%s\"",
 			          store_db_error(db));
 			d->result = -1;
 			d->error = "cannot write message";
 			continue;
+		}
+		if (nsrc == 1 && srcs[0].data == s->wbuf) {
+			/* used only once the sync below succeeded */
+			b->metas[i] = index_mem(s->wbuf, len, &b->meta_lens[i]);
+			indexed[i] = true;
 		}
 		written++;
 	}
@@ -180,28 +278,37 @@ write_batch(struct store_db *db, struct store_delivery **ds,
 	if (written > 0 && blob_sync(db) < 0) {
 		log_warnx("store writer sync_failed error=\"%s\"",
 		          store_db_error(db));
-		fail_all(ds, count, "cannot sync message");
-		return 0;
+		fail_all(b->ds, b->count, "cannot sync message");
 	}
-	return written;
+	for (size_t i = 0; i < b->count; i++) {
+		if (b->ds[i]->result == 0 && !indexed[i])
+			b->metas[i] =
+			    blob_index(db, &b->locs[i], &b->meta_lens[i]);
+	}
+	if (s->wbuf_cap > WBUF_KEEP) {
+		xfree(&s->wbuf);
+		s->wbuf_cap = 0;
+	}
+	free(indexed);
 }
 
-/* deliver_batch - the group commit for jobs[0..count). */
-static void
-deliver_batch(struct store *s, struct job **jobs, size_t count)
+/* write_stage - the writer's half of a batch: bodies on disk, indexed. */
+static struct batch *
+write_stage(struct store *s, struct job **jobs, size_t count)
 {
-	struct store_db *db = s->wdb;
-	struct store_delivery **ds = xcalloc(count, sizeof(*ds));
-	struct blob_loc *locs = xcalloc(count, sizeof(*locs));
-	uint8_t **metas = xcalloc(count, sizeof(*metas));
-	size_t *meta_lens = xcalloc(count, sizeof(*meta_lens));
+	struct batch *b = xcalloc(1, sizeof(*b));
 
-	db->collect = true;
-	db->changed_count = 0;
+	b->jobs = xcalloc(count, sizeof(*b->jobs));
+	memcpy(b->jobs, jobs, count * sizeof(*b->jobs));
+	b->count = count;
+	b->ds = xcalloc(count, sizeof(*b->ds));
+	b->locs = xcalloc(count, sizeof(*b->locs));
+	b->metas = xcalloc(count, sizeof(*b->metas));
+	b->meta_lens = xcalloc(count, sizeof(*b->meta_lens));
 	for (size_t i = 0; i < count; i++) {
 		struct store_delivery *d = jobs[i]->d;
 
-		ds[i] = d;
+		b->ds[i] = d;
 		d->result = 0;
 		d->error = NULL;
 		d->blob_id = 0;
@@ -210,24 +317,35 @@ deliver_batch(struct store *s, struct job **jobs, size_t count)
 			d->error = "no recipients";
 		}
 	}
-	if (write_batch(db, ds, locs, count) > 0) {
-		for (size_t i = 0; i < count; i++) {
-			if (ds[i]->result == 0)
-				metas[i] =
-				    blob_index(db, &locs[i], &meta_lens[i]);
-		}
-		if (store_db_deliver_batch(db, ds, locs, metas, meta_lens,
-		                           count) < 0)
-			log_warnx("store writer commit_failed error=\"%s\"",
-			          store_db_error(db));
-	}
-	take_changed(db, jobs[count - 1]);
-	for (size_t i = 0; i < count; i++)
-		free(metas[i]);
-	free(metas);
-	free(meta_lens);
-	free(locs);
-	free(ds);
+	write_batch(s, b);
+	return b;
+}
+
+/* commit_stage - the group commit for a written batch; frees it. */
+static void
+commit_stage(struct store *s, struct batch *b)
+{
+	struct store_db *db = s->wdb;
+	bool any = false;
+
+	db->collect = true;
+	db->changed_count = 0;
+	for (size_t i = 0; i < b->count; i++)
+		any = any || b->ds[i]->result == 0;
+	if (any && store_db_deliver_batch(db, b->ds, b->locs, b->metas,
+	                                  b->meta_lens, b->count) < 0)
+		log_warnx("store writer commit_failed error=\"%s\"",
+		          store_db_error(db));
+	take_changed(db, b->jobs[b->count - 1]);
+	post(s, b->jobs, b->count);
+	for (size_t i = 0; i < b->count; i++)
+		free(b->metas[i]);
+	free(b->metas);
+	free(b->meta_lens);
+	free(b->locs);
+	free(b->ds);
+	free(b->jobs);
+	free(b);
 }
 
 static void *
@@ -237,20 +355,57 @@ writer_main(void *arg)
 	struct job **jobs = xcalloc(s->batch_max, sizeof(*jobs));
 
 	for (;;) {
+		struct batch *b;
 		size_t n = 0;
 
 		pthread_mutex_lock(&s->mu);
-		while (s->writeq.head == NULL && !s->stopping)
+		/*
+		 * Run at most one batch ahead of the committer: while both
+		 * are busy, new deliveries gather into the next batch.
+		 */
+		while ((s->writeq.head == NULL || s->pending != NULL) &&
+		       !(s->stopping && s->writeq.head == NULL))
 			pthread_cond_wait(&s->writer_cv, &s->mu);
 		while (n < s->batch_max && s->writeq.head != NULL)
 			jobs[n++] = jobq_pop(&s->writeq);
 		pthread_mutex_unlock(&s->mu);
 		if (n == 0)
 			break; /* stopping and drained */
-		deliver_batch(s, jobs, n);
-		post(s, jobs, n);
+		b = write_stage(s, jobs, n);
+		pthread_mutex_lock(&s->mu);
+		while (s->pending != NULL)
+			pthread_cond_wait(&s->writer_cv, &s->mu);
+		s->pending = b;
+		pthread_cond_signal(&s->commit_cv);
+		pthread_mutex_unlock(&s->mu);
 	}
+	pthread_mutex_lock(&s->mu);
+	s->writer_done = true;
+	pthread_cond_signal(&s->commit_cv);
+	pthread_mutex_unlock(&s->mu);
 	free(jobs);
+	return NULL;
+}
+
+static void *
+committer_main(void *arg)
+{
+	struct store *s = arg;
+
+	for (;;) {
+		struct batch *b;
+
+		pthread_mutex_lock(&s->mu);
+		while (s->pending == NULL && !s->writer_done)
+			pthread_cond_wait(&s->commit_cv, &s->mu);
+		b = s->pending;
+		s->pending = NULL;
+		pthread_cond_signal(&s->writer_cv);
+		pthread_mutex_unlock(&s->mu);
+		if (b == NULL)
+			break; /* the writer finished and nothing is left */
+		commit_stage(s, b);
+	}
 	return NULL;
 }
 
@@ -415,6 +570,64 @@ store_call(struct store *s, store_work_fn *work, store_done_fn *done, void *arg)
 	enqueue(s, j);
 }
 
+/* user_cache_key - lowercase addr into key; slot index, or -1 if too long */
+static int
+user_cache_key(const char *addr, char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	size_t i;
+
+	for (i = 0; addr[i] != '\0'; i++) {
+		char c = addr[i];
+
+		if (i + 1 >= USER_CACHE_KEY)
+			return -1;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		key[i] = c;
+		h = (h ^ (uint8_t)c) * 0x100000001b3ULL;
+	}
+	key[i] = '\0';
+	return (int)(h % USER_CACHE_SLOTS);
+}
+
+int64_t
+store_user_cache_get(struct store *s, const char *addr)
+{
+	char key[USER_CACHE_KEY];
+	int slot = user_cache_key(addr, key);
+	struct user_cache_slot *e;
+
+	if (slot < 0 || s->user_cache == NULL)
+		return 0;
+	e = &s->user_cache[slot];
+	if (e->expires == 0 || strcmp(e->key, key) != 0)
+		return 0;
+	if (ev_now_ms(s->ev) >= e->expires) {
+		e->expires = 0;
+		return 0;
+	}
+	return e->user_id;
+}
+
+void
+store_user_cache_put(struct store *s, const char *addr, int64_t user_id)
+{
+	char key[USER_CACHE_KEY];
+	int slot = user_cache_key(addr, key);
+	struct user_cache_slot *e;
+
+	if (slot < 0 || user_id <= 0)
+		return;
+	if (s->user_cache == NULL)
+		s->user_cache =
+		    xcalloc(USER_CACHE_SLOTS, sizeof(*s->user_cache));
+	e = &s->user_cache[slot];
+	memcpy(e->key, key, strlen(key) + 1);
+	e->user_id = user_id;
+	e->expires = ev_now_ms(s->ev) + STORE_USER_CACHE_MS;
+}
+
 struct store_watch *
 store_watch_add(struct store *s, int64_t mailbox_id, store_watch_fn *cb,
                 void *arg)
@@ -465,23 +678,32 @@ stop_threads(struct store *s)
 	s->stopping = true;
 	pthread_cond_broadcast(&s->writer_cv);
 	pthread_cond_broadcast(&s->worker_cv);
+	if (!s->writer_running)
+		s->writer_done = true; /* let a lone committer finish */
+	pthread_cond_broadcast(&s->commit_cv);
 	pthread_mutex_unlock(&s->mu);
 	if (s->writer_running)
 		pthread_join(s->writer, NULL);
+	if (s->committer_running)
+		pthread_join(s->committer, NULL);
 	for (unsigned i = 0; i < s->workers_running; i++)
 		pthread_join(s->workers[i], NULL);
 	s->writer_running = false;
+	s->committer_running = false;
 	s->workers_running = 0;
 }
 
 static void
 store_free(struct store *s)
 {
+	store_db_close(&s->bdb);
 	store_db_close(&s->wdb);
 	for (unsigned i = 0; i < s->nworkers; i++)
 		store_db_close(&s->worker_dbs[i]);
 	free(s->worker_dbs);
 	free(s->workers);
+	free(s->user_cache);
+	free(s->wbuf);
 	s->dispatching = false;
 	for (size_t i = 0; i < WATCH_BUCKETS; i++) {
 		while (s->watch[i] != NULL) {
@@ -494,6 +716,7 @@ store_free(struct store *s)
 	ev_wakeup_free(&s->wakeup);
 	pthread_cond_destroy(&s->writer_cv);
 	pthread_cond_destroy(&s->worker_cv);
+	pthread_cond_destroy(&s->commit_cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -510,6 +733,7 @@ store_start(struct ev *ev, const struct store_settings *set,
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->writer_cv, NULL);
 	pthread_cond_init(&s->worker_cv, NULL);
+	pthread_cond_init(&s->commit_cv, NULL);
 	jobq_init(&s->writeq);
 	jobq_init(&s->callq);
 	jobq_init(&s->doneq);
@@ -520,7 +744,8 @@ store_start(struct ev *ev, const struct store_settings *set,
 		*error_r = "cannot create the store wakeup";
 		goto fail;
 	}
-	if ((s->wdb = store_db_open(set->data_dir, error_r)) == NULL)
+	if ((s->wdb = store_db_open(set->data_dir, error_r)) == NULL ||
+	    (s->bdb = store_db_open(set->data_dir, error_r)) == NULL)
 		goto fail;
 	for (unsigned i = 0; i < s->nworkers; i++) {
 		s->worker_dbs[i] = store_db_open(set->data_dir, error_r);
@@ -532,6 +757,11 @@ store_start(struct ev *ev, const struct store_settings *set,
 		goto fail;
 	}
 	s->writer_running = true;
+	if (pthread_create(&s->committer, NULL, committer_main, s) != 0) {
+		*error_r = "cannot start the store committer thread";
+		goto fail;
+	}
+	s->committer_running = true;
 	for (unsigned i = 0; i < s->nworkers; i++) {
 		struct worker_arg *wa = xmalloc(sizeof(*wa));
 

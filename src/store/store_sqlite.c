@@ -70,6 +70,8 @@ static const char schema_sql[] =
     " UNIQUE(mailbox_id, uid));"
     "CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);"
     "CREATE INDEX messages_blob ON messages(blob_id);"
+    /* version 2: IMAP SELECT reads a mailbox from this index alone */
+    "CREATE INDEX messages_view ON messages(mailbox_id, uid, modseq, flags);"
     "CREATE TABLE queue ("
     " id INTEGER PRIMARY KEY,"
     " blob_id INTEGER NOT NULL REFERENCES blobs(id),"
@@ -104,6 +106,10 @@ static const char schema_sql[] =
 #define MSG_COLS                                                               \
 	"id, mailbox_id, uid, flags, keywords, internaldate, tz_offset,"       \
 	" size, modseq, blob_id"
+
+#define MSG_COLS_M                                                             \
+	"m.id, m.mailbox_id, m.uid, m.flags, m.keywords, m.internaldate,"      \
+	" m.tz_offset, m.size, m.modseq, m.blob_id"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -159,6 +165,21 @@ static const char *const stmt_sql[S_COUNT] = {
                       " WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
     [S_MSG_GET] = "SELECT " MSG_COLS " FROM messages"
                   " WHERE mailbox_id = ? AND uid = ?",
+    [S_MSG_SCAN] = "SELECT " MSG_COLS " FROM messages"
+                   " WHERE mailbox_id = ? AND uid >= ? AND uid <= ?"
+                   " ORDER BY uid",
+    [S_MSG_VIEW] = "SELECT uid, modseq, flags FROM messages"
+                   " WHERE mailbox_id = ? ORDER BY uid",
+    [S_MSG_SCAN_BLOB] = "SELECT " MSG_COLS_M ", b.segment, b.\"offset\","
+                        " b.size FROM messages m"
+                        " JOIN blobs b ON b.id = m.blob_id"
+                        " WHERE m.mailbox_id = ? AND m.uid >= ?"
+                        " AND m.uid <= ? ORDER BY m.uid",
+    [S_MSG_SCAN_META] = "SELECT " MSG_COLS_M ", b.segment, b.\"offset\","
+                        " b.size, b.meta FROM messages m"
+                        " JOIN blobs b ON b.id = m.blob_id"
+                        " WHERE m.mailbox_id = ? AND m.uid >= ?"
+                        " AND m.uid <= ? ORDER BY m.uid",
     [S_MSG_SETFLAGS] = "UPDATE messages SET flags = ?, keywords = ?,"
                        " modseq = ? WHERE mailbox_id = ? AND uid = ?",
     [S_MSG_DELETE] = "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?",
@@ -593,7 +614,11 @@ db_connect(const char *data_dir, bool create, const char **error_r)
 	sqlite3_limit(db->sql, SQLITE_LIMIT_TRIGGER_DEPTH, 10);
 	if (sqlite3_exec(db->sql,
 	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                 " PRAGMA foreign_keys=ON;",
+	                 " PRAGMA foreign_keys=ON;"
+	                 /* reads of large mailboxes (IMAP SELECT, FETCH,
+	                  * SEARCH) straight from the page cache, not copied
+	                  * through SQLite's small page cache */
+	                 " PRAGMA mmap_size=1073741824;",
 	                 NULL, NULL, NULL) != SQLITE_OK) {
 		sqlerr(db, "pragma");
 		goto fail;
@@ -681,7 +706,25 @@ store_db_open(const char *data_dir, const char **error_r)
 	    sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	/* future migrations go here, from version up to the current one */
+	/* migrations, from version up to the current one (IF NOT EXISTS:
+	 * several connections may open a version 1 store at once) */
+	if (version == 1) {
+		if (sqlite3_exec(db->sql,
+		                 "BEGIN IMMEDIATE;"
+		                 " CREATE INDEX IF NOT EXISTS messages_view ON"
+		                 " messages(mailbox_id, uid, modseq, flags);"
+		                 " PRAGMA user_version=2; COMMIT;",
+		                 NULL, NULL, NULL) != SQLITE_OK) {
+			sqlerr(db, "migrate to schema version 2");
+			(void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL,
+			                   NULL);
+			(void)strlcpy_chk(errbuf, db->err, sizeof(errbuf));
+			*error_r = errbuf;
+			db_free(db);
+			return NULL;
+		}
+		version = 2;
+	}
 	if (version != STORE_SCHEMA_VERSION) {
 		(void)snprintf_chk(errbuf, sizeof(errbuf),
 		                   "%s: schema version %lld, want %d", data_dir,

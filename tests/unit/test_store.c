@@ -1109,6 +1109,63 @@ test_service_errors(void)
 	free_store(&db, dir);
 }
 
+static void
+stop_cb(struct ev_timer *tm, void *arg)
+{
+	(void)tm;
+	ev_stop(arg);
+}
+
+/* the loop thread's recipient cache: hits, case, size limit, expiry */
+static void
+test_user_cache(void)
+{
+	char *dir;
+	struct store_db *db = new_store(&dir);
+	char *data = xasprintf("%s/data", dir);
+	struct store_settings set = {.data_dir = data};
+	const char *err = NULL;
+	struct ev *ev = ev_new();
+	struct store *s = store_start(ev, &set, &err), *s2;
+	char long_addr[400];
+
+	CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	CHECK_INT(store_user_cache_get(s, "a@example.org"), 0);
+	store_user_cache_put(s, "a@Example.ORG", 42);
+	CHECK_INT(store_user_cache_get(s, "A@example.org"), 42);
+	CHECK_INT(store_user_cache_get(s, "b@example.org"), 0);
+	CHECK_INT(store_user_cache_get(s, "a@example.or"), 0);
+	store_user_cache_put(s, "a@example.org", 43); /* replaced */
+	CHECK_INT(store_user_cache_get(s, "a@example.org"), 43);
+	store_user_cache_put(s, "zero@example.org", 0); /* not cached */
+	CHECK_INT(store_user_cache_get(s, "zero@example.org"), 0);
+	memset(long_addr, 'x', sizeof(long_addr) - 1);
+	long_addr[sizeof(long_addr) - 1] = '\0';
+	store_user_cache_put(s, long_addr, 7); /* too long: not cached */
+	CHECK_INT(store_user_cache_get(s, long_addr), 0);
+	/* another store has its own cache */
+	s2 = store_start(ev, &set, &err);
+	CHECK(s2 != NULL);
+	if (s2 != NULL) {
+		CHECK_INT(store_user_cache_get(s2, "a@example.org"), 0);
+		store_stop(&s2);
+	}
+	/* entries expire */
+	struct ev_timer *tm = ev_timer_new(ev, stop_cb, ev);
+
+	ev_timer_arm(tm, STORE_USER_CACHE_MS + 100);
+	CHECK_INT(ev_run(ev), 0);
+	CHECK_INT(store_user_cache_get(s, "a@example.org"), 0);
+	ev_timer_del(&tm);
+	store_stop(&s);
+out:
+	ev_free(&ev);
+	free(data);
+	free_store(&db, dir);
+}
+
 #define TESTS(X)                                                               \
 	X(test_spool_memory)                                                   \
 	X(test_spool_spill)                                                    \
@@ -1121,5 +1178,6 @@ test_service_errors(void)
 	X(test_deliver_batch)                                                  \
 	X(test_kill_appender)                                                  \
 	X(test_service)                                                        \
-	X(test_service_errors)
+	X(test_service_errors)                                                 \
+	X(test_user_cache)
 TEST_MAIN(TESTS)
