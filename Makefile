@@ -59,11 +59,11 @@ $(BUILD)/libOutpost.a: $(LIB_OBJS)
 $(BUILD)/outpost: $(CLI_OBJS) $(BUILD)/libOutpost.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_X) -o $@ $(CLI_OBJS) $(BUILD)/libOutpost.a $(LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/test.h $(BUILD)/libOutpost.a
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(BUILD)/libOutpost.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_X) -Itests/unit -o $@ $< $(BUILD)/libOutpost.a $(LIBS)
 
-$(BUILD)/tests/replay_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libOutpost.a
+$(BUILD)/tests/replay_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(wildcard tests/fuzz/*.h) $(BUILD)/libOutpost.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_X) -o $@ $< tests/fuzz/replay.c $(BUILD)/libOutpost.a $(LIBS)
 

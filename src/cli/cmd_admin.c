@@ -132,6 +132,20 @@ print_names(char **names)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* changed - report one change to the store, rc its result: "WHAT NAME:
+ * error" on stderr, or "DONE NAME" on stdout; the exit status */
+static int
+changed(struct store_db *db, int rc, const char *what, const char *done,
+        const char *name)
+{
+	if (rc < 0) {
+		cli_err("%s %s: %s", what, name, store_db_error(db));
+		return 1;
+	}
+	printf("%s %s\n", done, name);
+	return 0;
+}
+
 int
 cli_domain(int argc, char **argv)
 {
@@ -162,21 +176,11 @@ cli_domain(int argc, char **argv)
 		else
 			ret = print_names(names);
 	} else if (strcmp(verb, "add") == 0) {
-		if (store_domain_add(db, a.argv[1]) < 0)
-			cli_err("domain add %s: %s", a.argv[1],
-			        store_db_error(db));
-		else {
-			printf("added domain %s\n", a.argv[1]);
-			ret = 0;
-		}
+		ret = changed(db, store_domain_add(db, a.argv[1]), "domain add",
+		              "added domain", a.argv[1]);
 	} else {
-		if (store_domain_del(db, a.argv[1]) < 0)
-			cli_err("domain del %s: %s", a.argv[1],
-			        store_db_error(db));
-		else {
-			printf("deleted domain %s\n", a.argv[1]);
-			ret = 0;
-		}
+		ret = changed(db, store_domain_del(db, a.argv[1]), "domain del",
+		              "deleted domain", a.argv[1]);
 	}
 	store_db_close(&db);
 	return ret;
@@ -238,32 +242,17 @@ cli_user(int argc, char **argv)
 		else
 			ret = print_names(names);
 	} else if (strcmp(verb, "del") == 0) {
-		if (store_user_del(db, a.argv[1]) < 0)
-			cli_err("user del %s: %s", a.argv[1],
-			        store_db_error(db));
-		else {
-			printf("deleted user %s\n", a.argv[1]);
-			ret = 0;
-		}
+		ret = changed(db, store_user_del(db, a.argv[1]), "user del",
+		              "deleted user", a.argv[1]);
 	} else if ((hash = read_hash()) != NULL) {
-		if (strcmp(verb, "add") == 0) {
-			if (store_user_add(db, a.argv[1], hash) < 0)
-				cli_err("user add %s: %s", a.argv[1],
-				        store_db_error(db));
-			else {
-				printf("added user %s\n", a.argv[1]);
-				ret = 0;
-			}
-		} else {
-			if (store_user_passwd(db, a.argv[1], hash) < 0)
-				cli_err("user passwd %s: %s", a.argv[1],
-				        store_db_error(db));
-			else {
-				printf("changed the password of %s\n",
-				       a.argv[1]);
-				ret = 0;
-			}
-		}
+		if (strcmp(verb, "add") == 0)
+			ret = changed(db, store_user_add(db, a.argv[1], hash),
+			              "user add", "added user", a.argv[1]);
+		else
+			ret =
+			    changed(db, store_user_passwd(db, a.argv[1], hash),
+			            "user passwd", "changed the password of",
+			            a.argv[1]);
 		explicit_bzero(hash, strlen(hash));
 		free(hash);
 	}

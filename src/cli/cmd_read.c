@@ -146,18 +146,6 @@ lower_dup(const struct imap_val *v)
 	return s;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* param_value - name's value in a parameter list; RFC 2231 "name*" values
  * (charset'lang'%XX) are decoded to UTF-8, RFC 2047 words too */
 static char *
@@ -199,12 +187,8 @@ param_value(const struct imap_val *params, const char *name)
 			buf_init(&dec, strlen(q2));
 			for (const char *p = q2 + 1; *p != '\0'; p++) {
 				uint8_t b = (uint8_t)*p;
-				if (*p == '%' && hexval(p[1]) >= 0 &&
-				    hexval(p[2]) >= 0) {
-					b = (uint8_t)(hexval(p[1]) * 16 +
-					              hexval(p[2]));
+				if (*p == '%' && mime_hex_byte(p + 1, &b))
 					p += 2;
-				}
 				if (buf_append(&dec, &b, 1) < 0)
 					break;
 			}

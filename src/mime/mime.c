@@ -90,18 +90,6 @@ token(const char **p, bool lc)
 	return t;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static void
 ctype_clear(struct ctype *ct)
 {
@@ -189,13 +177,8 @@ rfc2231_merge(struct ctype *ct)
 					uint8_t b = (uint8_t)*v;
 
 					if (ext && *v == '%' &&
-					    hexval((unsigned char)v[1]) >= 0 &&
-					    hexval((unsigned char)v[2]) >= 0) {
-						b = (uint8_t)(hexval(v[1]) *
-						                  16 +
-						              hexval(v[2]));
+					    mime_hex_byte(v + 1, &b))
 						v += 2;
-					}
 					bput(&raw, &b, 1);
 				}
 				break;

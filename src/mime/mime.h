@@ -92,6 +92,11 @@ int mime_date_parse(const char *s, int64_t *t_r, int *tz_min_r);
 /* Decoders (for search and `outpost read`); append decoded bytes to out. */
 int mime_base64_decode(const uint8_t *in, size_t len, struct buf *out);
 int mime_qp_decode(const uint8_t *in, size_t len, struct buf *out);
+/* mime_hex_byte - the byte that the two hex digits (either case) at p stand
+ * for, in *b_r, as in =XX and %XX escapes; false when they are not two hex
+ * digits. p[1] is read only when p[0] is one, so a NUL-terminated p is
+ * safe. */
+bool mime_hex_byte(const char *p, uint8_t *b_r);
 /* mime_rfc2047_decode - decode encoded words in an unstructured value to
  * UTF-8 (allocated). */
 char *mime_rfc2047_decode(const char *value, size_t len);

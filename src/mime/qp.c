@@ -2,12 +2,14 @@
 /*
  * qp.c - quoted-printable decoding (RFC 2045 6.7): =XX escapes (either
  * case), soft line breaks, trailing white space on a line dropped; a broken
- * escape is kept literally. Pure function, any thread.
+ * escape is kept literally. Also the hex pair decoding that every =XX and
+ * %XX escape uses (mime_hex_byte). Pure functions, any thread.
  */
 #include "mime_int.h"
 
+/* hexval - the value of hex digit c (either case), -1 when it is not one */
 static int
-hexval(uint8_t c)
+hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -16,6 +18,17 @@ hexval(uint8_t c)
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
+}
+
+bool
+mime_hex_byte(const char *p, uint8_t *b_r)
+{
+	int hi = hexval(p[0]), lo;
+
+	if (hi < 0 || (lo = hexval(p[1])) < 0)
+		return false;
+	*b_r = (uint8_t)(hi * 16 + lo);
+	return true;
 }
 
 int
@@ -54,6 +67,7 @@ mime_qp_decode(const uint8_t *in, size_t len, struct buf *out)
 		}
 		if (c == '=') {
 			size_t j = i + 1;
+			uint8_t b;
 
 			/* soft line break: "=" [WSP] CRLF */
 			while (j < len && (in[j] == ' ' || in[j] == '\t'))
@@ -66,11 +80,8 @@ mime_qp_decode(const uint8_t *in, size_t len, struct buf *out)
 				i = j;
 				continue;
 			}
-			if (i + 2 < len && hexval(in[i + 1]) >= 0 &&
-			    hexval(in[i + 2]) >= 0) {
-				uint8_t b = (uint8_t)(hexval(in[i + 1]) * 16 +
-				                      hexval(in[i + 2]));
-
+			if (i + 2 < len &&
+			    mime_hex_byte((const char *)in + i + 1, &b)) {
 				if (buf_append(out, &b, 1) < 0)
 					return -1;
 				i += 3;

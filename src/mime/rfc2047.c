@@ -250,31 +250,17 @@ parse_ew(const char *v, size_t i, size_t len, char *cs, char *enc,
 	return j + 2 - i;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static void
 q_decode(struct span t, struct buf *out)
 {
 	size_t i;
+	uint8_t b;
 
 	for (i = 0; i < t.len; i++) {
 		if (t.p[i] == '_') {
 			bput(out, " ", 1);
 		} else if (t.p[i] == '=' && i + 2 < t.len &&
-		           hexval(t.p[i + 1]) >= 0 && hexval(t.p[i + 2]) >= 0) {
-			uint8_t b = (uint8_t)(hexval(t.p[i + 1]) * 16 +
-			                      hexval(t.p[i + 2]));
-
+		           mime_hex_byte(t.p + i + 1, &b)) {
 			bput(out, &b, 1);
 			i += 2;
 		} else {

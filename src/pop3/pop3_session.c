@@ -221,7 +221,8 @@ job_free(struct pop3_job *j)
 	free(j);
 }
 
-/* job_done_common - detach the job; false when the session is gone */
+/* job_finish - detach the job; false when the session is gone (then the
+ * session and the job are freed) */
 static bool
 job_finish(struct pop3_job *j)
 {
@@ -230,6 +231,7 @@ job_finish(struct pop3_job *j)
 	s->job = NULL;
 	if (s->dead) {
 		session_free(s);
+		job_free(j);
 		return false;
 	}
 	return true;
@@ -294,10 +296,8 @@ login_done(void *arg)
 	struct pop3_job *j = arg;
 	struct pop3_session *s = j->s;
 
-	if (!job_finish(j)) {
-		job_free(j);
+	if (!job_finish(j))
 		return;
-	}
 	if (j->result < 0) {
 		reply(s, "-ERR [SYS/TEMP] Temporary failure, try again later");
 	} else if (j->result == 0) {
@@ -491,10 +491,8 @@ blob_done(void *arg)
 	struct pop3_job *j = arg;
 	struct pop3_session *s = j->s;
 
-	if (!job_finish(j)) {
-		job_free(j);
+	if (!job_finish(j))
 		return;
-	}
 	if (j->result < 0) {
 		reply(s, "-ERR [SYS/TEMP] Cannot read message");
 		job_free(j);
@@ -554,10 +552,8 @@ expunge_done(void *arg)
 	struct pop3_job *j = arg;
 	struct pop3_session *s = j->s;
 
-	if (!job_finish(j)) {
-		job_free(j);
+	if (!job_finish(j))
 		return;
-	}
 	if (j->result == 1)
 		reply(s, "+OK Logging out, %zu messages deleted", j->uid_count);
 	else

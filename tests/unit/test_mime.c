@@ -536,7 +536,15 @@ test_decoders(void)
 {
 	struct buf b;
 	static const char qp[] = "a=3Db  \r\nc=\r\nd=ZZ=4";
+	uint8_t x = 0;
 
+	/* the =XX / %XX pair: either case, nothing read past a non-digit */
+	CHECK(mime_hex_byte("3D", &x) && x == 0x3d);
+	CHECK(mime_hex_byte("fF", &x) && x == 0xff);
+	CHECK(mime_hex_byte("a9z", &x) && x == 0xa9);
+	x = 7;
+	CHECK(!mime_hex_byte("G0", &x) && !mime_hex_byte("0g", &x));
+	CHECK(!mime_hex_byte("4", &x) && !mime_hex_byte("", &x) && x == 7);
 	buf_init(&b, 1024);
 	CHECK_INT(mime_base64_decode((const uint8_t *)"aGVs\r\nbG8=", 10, &b),
 	          0);

@@ -7,15 +7,13 @@
  * login, STAT/LIST/UIDL/RETR/TOP with dot-stuffing, DELE+QUIT expunge, the
  * a connection that goes away while a store job is in flight (with a 1 ms
  * idle timeout racing it), log escaping of peer-supplied user names and the
- * SASL state after an over-long line.
+ * SASL state after an over-long line. The store set-up is session_harness.h.
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/conf.h"
@@ -28,6 +26,8 @@
 #include "pop3/pop3.h"
 #include "store/store.h"
 #include "test.h"
+
+#include "session_harness.h"
 
 static struct {
 	bool ready;
@@ -43,33 +43,22 @@ static const char msg1[] = "Subject: one\r\n\r\nhello\r\n.dot line\r\nend\r\n";
 static const char msg2[] = "Subject: two\r\nX: y\r\n\r\nl1\r\nl2\r\nl3\r\n";
 
 static int
-rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static int
 setup(void)
 {
-	struct store_settings set = {0};
 	struct store_db *db;
 	struct store_user u;
 	struct store_mailbox mb;
-	const char *error = NULL;
 	uint32_t uid, uidv;
 	char *hash;
 
 	if (g.ready)
 		return 0;
-	(void)strlcpy_chk(g.dir, "/tmp/outpost-pop3-XXXXXX", sizeof(g.dir));
-	if (mkdtemp(g.dir) == NULL || store_create(g.dir, &error) < 0 ||
-	    (db = store_db_open(g.dir, &error)) == NULL)
+	db =
+	    session_store_new(g.dir, sizeof(g.dir), "/tmp/outpost-pop3-XXXXXX");
+	if (db == NULL)
 		return -1;
 	hash = passwd_hash("secret");
-	if (hash == NULL || store_domain_add(db, "local.example") < 0 ||
-	    store_user_add(db, "bob@local.example", hash) < 0 ||
+	if (hash == NULL || store_user_add(db, "bob@local.example", hash) < 0 ||
 	    store_user_lookup(db, "bob@local.example", &u) != 1)
 		return -1;
 	if (store_mailbox_get(db, u.id, "INBOX", &mb) != 1 ||
@@ -90,11 +79,7 @@ setup(void)
 	g.d.conf->data_dir = xstrdup(g.dir);
 	g.d.conf->pop3_allow_plaintext_auth = true;
 	g.d.conf->max_errors = 20;
-	set.data_dir = g.dir;
-	set.batch_max = 8;
-	set.workers = 1;
-	g.d.store = store_start(g.ev, &set, &error);
-	if (g.d.store == NULL)
+	if (session_store_start(&g.d, g.dir, 1) < 0)
 		return -1;
 	g.ready = true;
 	return 0;
@@ -163,15 +148,6 @@ run(const char *script, bool full_close)
 	if (sv[1] >= 0)
 		close(sv[1]);
 	return g.out;
-}
-
-static bool
-has(const char *text, const char *want)
-{
-	if (strstr(text, want) != NULL)
-		return true;
-	printf("  missing \"%s\" in:\n%s\n", want, text);
-	return false;
 }
 
 static void
@@ -321,7 +297,7 @@ test_pop3_teardown(void)
 	conf_unref(&g.d.conf);
 	daemon_clear(&g.d);
 	ev_free(&g.ev);
-	CHECK(nftw(g.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+	CHECK(session_rm_dir(g.dir) == 0);
 	g.ready = false;
 }
 

@@ -6,12 +6,12 @@
  * Covers the greeting and EHLO list, a delivery read back from the store
  * (trace headers, body), PIPELINING order with lookups in flight, relay
  * denial, unknown users, postmaster, sequence errors, SMTP smuggling,
- * bare CR, BDAT, SIZE, over-long lines, too many errors and QUIT.
+ * bare CR, BDAT, SIZE, over-long lines, too many errors and QUIT. The
+ * store set-up is session_harness.h.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,6 +32,8 @@
 #include "smtp/smtp.h"
 #include "store/store.h"
 #include "test.h"
+
+#include "session_harness.h"
 
 static struct {
 	char dir[64];
@@ -83,7 +85,6 @@ loop_main(void *arg)
 static int
 setup(void)
 {
-	struct store_settings set = {0};
 	struct store_db *db;
 	struct sockaddr_in sin = {0};
 	socklen_t sl = sizeof(sin);
@@ -92,16 +93,11 @@ setup(void)
 
 	if (g.ready)
 		return 0;
-	strlcpy_chk(g.dir, "/tmp/outpost-smtp-XXXXXX", sizeof(g.dir));
-	if (mkdtemp(g.dir) == NULL)
+	db =
+	    session_store_new(g.dir, sizeof(g.dir), "/tmp/outpost-smtp-XXXXXX");
+	if (db == NULL)
 		return -1;
-	if (store_create(g.dir, &error) < 0 ||
-	    (db = store_db_open(g.dir, &error)) == NULL) {
-		printf("  store: %s\n", error);
-		return -1;
-	}
-	if (store_domain_add(db, "local.example") < 0 ||
-	    store_user_add(db, "bob@local.example", "x") < 0 ||
+	if (store_user_add(db, "bob@local.example", "x") < 0 ||
 	    store_user_add(db, "postmaster@local.example", "x") < 0) {
 		printf("  store: %s\n", store_db_error(db));
 		return -1;
@@ -139,14 +135,8 @@ setup(void)
 		g.d.tls = tls;
 	}
 	g.d.conf = g.conf;
-	set.data_dir = g.dir;
-	set.batch_max = 8;
-	set.workers = 2;
-	g.d.store = store_start(g.ev, &set, &error);
-	if (g.d.store == NULL) {
-		printf("  store_start: %s\n", error);
+	if (session_store_start(&g.d, g.dir, 2) < 0)
 		return -1;
-	}
 	g.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -239,13 +229,14 @@ closed(int fd)
 	return read(fd, &c, 1) == 0;
 }
 
-static bool
-has(const char *text, const char *want)
+/* begin_data - MAIL from a@remote.example, RCPT to bob and DATA in one
+ * write; the three replies */
+static const char *
+begin_data(int fd)
 {
-	if (strstr(text, want) != NULL)
-		return true;
-	printf("  missing \"%s\" in:\n%s\n", want, text);
-	return false;
+	say(fd, "MAIL FROM:<a@remote.example>\r\nRCPT TO:<bob@local.example>"
+	        "\r\nDATA\r\n");
+	return hear(fd, 3);
 }
 
 /* session_start - connect, read the greeting, EHLO */
@@ -386,9 +377,7 @@ test_session_big(void)
 		                 len % 3 ? "text text text text" : "");
 		len += (size_t)n;
 	}
-	say(fd, "MAIL FROM:<a@remote.example>\r\nRCPT TO:<bob@local.example>"
-	        "\r\nDATA\r\n");
-	CHECK(has(hear(fd, 3), "354 "));
+	CHECK(has(begin_data(fd), "354 "));
 	for (size_t off = 0; off < len; off += 7777)
 		say_n(fd, body + off, MIN(7777, len - off));
 	say(fd, ".\r\n");
@@ -472,9 +461,7 @@ test_session_smuggling(void)
 
 	CHECK(fd >= 0);
 	free(inbox_last(&count));
-	say(fd, "MAIL FROM:<a@remote.example>\r\nRCPT TO:<bob@local.example>"
-	        "\r\nDATA\r\n");
-	hear(fd, 3);
+	begin_data(fd);
 	say(fd, "Subject: one\r\n\r\nfirst\n.\nMAIL FROM:<evil@x>\r\n"
 	        "RCPT TO:<bob@local.example>\r\nDATA\r\n"
 	        "Subject: smuggled\r\n\r\nx\r\n.\nNOOP\r\n\r\n.\r\nNOOP\r\n");
@@ -488,9 +475,7 @@ test_session_smuggling(void)
 	CHECK(msg != NULL && has(msg, "Subject: smuggled\r\n"));
 	free(msg);
 	/* bare CR: rejected after the real end */
-	say(fd, "MAIL FROM:<a@remote.example>\r\nRCPT TO:<bob@local.example>"
-	        "\r\nDATA\r\n");
-	hear(fd, 3);
+	begin_data(fd);
 	say(fd, "a\rb\r\n.\r\nNOOP\r\n");
 	r = hear(fd, 2);
 	CHECK(has(r, "550 5.6.0 Message contains bare CR or NUL\r\n"
@@ -624,9 +609,7 @@ test_session_starttls(void)
 	CHECK(strstr(r, "STARTTLS") == NULL);
 	say(fd, "STARTTLS\r\n");
 	CHECK(has(hear(fd, 1), "503 5.5.1 Error: TLS already active"));
-	say(fd, "MAIL FROM:<a@remote.example>\r\nRCPT TO:<bob@local.example>"
-	        "\r\nDATA\r\n");
-	hear(fd, 3);
+	begin_data(fd);
 	say(fd, "Subject: tls\r\n\r\nsecret\r\n.\r\n");
 	CHECK(has(hear(fd, 1), "250 2.0.0 Ok: queued as "));
 	msg = inbox_last(&count);
@@ -640,21 +623,22 @@ test_session_starttls(void)
 	close(fd);
 }
 
-/* elapsed_ms - wall time since *start */
+/* timeout_ms - wait for the server's timeout reply; how long it took */
 static long
-elapsed_ms(const struct timeval *start)
+timeout_ms(int fd)
 {
-	struct timeval now;
+	struct timeval start, now;
 
+	gettimeofday(&start, NULL);
+	CHECK(has(hear(fd, 1), "421 4.4.2 mx.test Error: timeout exceeded"));
 	gettimeofday(&now, NULL);
-	return (now.tv_sec - start->tv_sec) * 1000L +
-	       (now.tv_usec - start->tv_usec) / 1000L;
+	return (now.tv_sec - start.tv_sec) * 1000L +
+	       (now.tv_usec - start.tv_usec) / 1000L;
 }
 
 static void
 test_session_timeout(void)
 {
-	struct timeval t0;
 	long ms;
 	int fd;
 
@@ -664,9 +648,7 @@ test_session_timeout(void)
 	fd = client();
 	CHECK(fd >= 0);
 	hear(fd, 1);
-	gettimeofday(&t0, NULL);
-	CHECK(has(hear(fd, 1), "421 4.4.2 mx.test Error: timeout exceeded"));
-	ms = elapsed_ms(&t0);
+	ms = timeout_ms(fd);
 	CHECK(ms >= 1000 && ms < 2300);
 	CHECK(closed(fd));
 	close(fd);
@@ -676,9 +658,7 @@ test_session_timeout(void)
 	CHECK(fd >= 0);
 	say(fd, "MAIL FROM:<a@remote.example>\r\nRSET\r\n");
 	hear(fd, 2);
-	gettimeofday(&t0, NULL);
-	CHECK(has(hear(fd, 1), "421 4.4.2 mx.test Error: timeout exceeded"));
-	ms = elapsed_ms(&t0);
+	ms = timeout_ms(fd);
 	CHECK(ms >= 1000 && ms < 2300);
 	close(fd);
 
@@ -687,20 +667,10 @@ test_session_timeout(void)
 	CHECK(fd >= 0);
 	say(fd, "MAIL FROM:<a@remote.example>\r\n");
 	CHECK(has(hear(fd, 1), "250 2.1.0 Ok"));
-	gettimeofday(&t0, NULL);
-	CHECK(has(hear(fd, 1), "421 4.4.2 mx.test Error: timeout exceeded"));
-	ms = elapsed_ms(&t0);
+	ms = timeout_ms(fd);
 	CHECK(ms >= 2300 && ms < 4000);
 	CHECK(closed(fd));
 	close(fd);
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
 static void
@@ -723,7 +693,7 @@ test_session_shutdown(void)
 	conf_unref(&g.conf);
 	tls_ctx_unref(&g.d.tls);
 	ev_free(&g.ev);
-	CHECK(nftw(g.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+	CHECK(session_rm_dir(g.dir) == 0);
 }
 
 #define TESTS(X)                                                               \
