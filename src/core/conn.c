@@ -369,7 +369,8 @@ conn_new(struct ev *ev, int fd, const struct conn_settings *set,
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		                 sizeof(one));
 	c->close_timer = ev_timer_new(ev, close_timeout, c);
-	c->io = ev_io_add(ev, fd, 0, conn_io, c);
+	/* reading is what conn_update wants first: one epoll_ctl, not 3 */
+	c->io = ev_io_add(ev, fd, EV_READ, conn_io, c);
 	if (tls != NULL)
 		tls_begin(c, tls);
 	if (c->io == NULL)

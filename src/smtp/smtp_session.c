@@ -11,8 +11,9 @@
  * Replies are gathered in s->out and written together when the buffered
  * input is used up or the session must wait.
  *
- * Waiting: a recipient lookup (store_call on a worker) or a delivery
- * (store_deliver, group commit) pauses reading, so pipelined commands are
+ * Waiting: a recipient lookup (store_call on a worker, unless the store's
+ * short-lived cache knows the recipient) or a delivery (store_deliver,
+ * group commit) pauses reading, so pipelined commands are
  * answered strictly in order; the done callback answers and resumes. A
  * session whose connection closed while work was in flight is freed by
  * that work's done callback.

@@ -348,19 +348,41 @@ check:
 	return meta;
 }
 
+struct seg_maps *
+seg_maps_new(void)
+{
+	struct seg_maps *m = xcalloc(1, sizeof(*m));
+
+	pthread_mutex_init(&m->mu, NULL);
+	return m;
+}
+
+void
+seg_maps_free(struct seg_maps **mp)
+{
+	struct seg_maps *m = *mp;
+
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->count; i++)
+		munmap(m->v[i].map, SEG_MAP_LEN);
+	free(m->v);
+	pthread_mutex_destroy(&m->mu);
+	free(m);
+	*mp = NULL;
+}
+
 /*
  * store_blob_map - committed blobs are never rewritten or truncated (a
- * failed write only truncates its own unreferenced tail), so a read-only
- * shared mapping of the segment is safe to read within any blob's range.
- * The mapping covers the segment as long as it was when mapped, and is
- * redone (larger) when a later blob lies past it.
+ * failed write only truncates its own unreferenced tail) and always lie
+ * within their segment file, so a read-only shared mapping is safe to read
+ * within any blob's range. Segments are never deleted, so a mapping keyed
+ * by segment number stays right.
  */
 const uint8_t *
 store_blob_map(struct store_db *db, const struct store_blob *b)
 {
 	struct blob_rfd *r = NULL;
-	struct stat st;
-	void *m;
 
 	if (b->size == 0)
 		return (const uint8_t *)"";
@@ -368,25 +390,35 @@ store_blob_map(struct store_db *db, const struct store_blob *b)
 		if (db->rfds[i].fd == b->fd)
 			r = &db->rfds[i];
 	}
-	if (r == NULL || b->off > SIZE_MAX / 2 || b->size > SIZE_MAX / 2)
+	if (r == NULL || b->off > SEG_MAP_LEN || b->size > SEG_MAP_LEN - b->off)
 		return NULL;
-	if (b->off + b->size <= r->map_len)
-		return r->map + b->off;
-	if (r->map != NULL)
-		munmap(r->map, r->map_len);
-	r->map = NULL;
-	r->map_len = 0;
-	if (fstat(r->fd, &st) < 0 || st.st_size < 0 ||
-	    (uint64_t)st.st_size < b->off + b->size ||
-	    (uint64_t)st.st_size > SIZE_MAX / 2)
-		return NULL;
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, r->fd, 0);
-	if (m == MAP_FAILED) {
-		log_warn("store blob map_failed segment=%u", r->seg);
-		return NULL;
+	if (r->map == NULL) {
+		struct seg_maps *m;
+
+		if (db->maps == NULL)
+			db->maps = seg_maps_new();
+		m = db->maps;
+		pthread_mutex_lock(&m->mu);
+		for (size_t i = 0; i < m->count && r->map == NULL; i++) {
+			if (m->v[i].seg == r->seg)
+				r->map = m->v[i].map;
+		}
+		if (r->map == NULL) {
+			void *p = mmap(NULL, SEG_MAP_LEN, PROT_READ, MAP_SHARED,
+			               r->fd, 0);
+			if (p == MAP_FAILED) {
+				pthread_mutex_unlock(&m->mu);
+				log_warn("store blob map_failed segment=%u",
+				         r->seg);
+				return NULL;
+			}
+			m->v = xreallocarray(m->v, m->count + 1, sizeof(*m->v));
+			m->v[m->count++] =
+			    (struct seg_map){.seg = r->seg, .map = p};
+			r->map = p;
+		}
+		pthread_mutex_unlock(&m->mu);
 	}
-	r->map = m;
-	r->map_len = (size_t)st.st_size;
 	return r->map + b->off;
 }
 
@@ -396,11 +428,7 @@ blob_close_all(struct store_db *db)
 	blob_unlock(db);
 	close_writer(db);
 	for (size_t i = 0; i < db->rfd_count; i++)
-	{
-		if (db->rfds[i].map != NULL)
-			munmap(db->rfds[i].map, db->rfds[i].map_len);
 		close(db->rfds[i].fd);
-	}
 	free(db->rfds);
 	db->rfds = NULL;
 	db->rfd_count = 0;

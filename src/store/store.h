@@ -164,8 +164,8 @@ int store_message_list(struct store_db *db, int64_t mailbox_id,
  * message without \Seen (0: none), from one covering index: what IMAP
  * SELECT needs, much cheaper than store_message_list. */
 int store_message_view(struct store_db *db, int64_t mailbox_id,
-                       uint32_t **uids_r, uint64_t **modseqs_r,
-                       size_t *count_r, size_t *first_unseen_r);
+                       uint32_t **uids_r, uint64_t **modseqs_r, size_t *count_r,
+                       size_t *first_unseen_r);
 /* store_message_changed - messages with modseq > since (flag changes). */
 int store_message_changed(struct store_db *db, int64_t mailbox_id,
                           uint64_t since, struct store_message **msgs_r,
@@ -210,8 +210,7 @@ typedef int store_scan_fn(void *arg, const struct store_message *m,
                           size_t meta_len);
 int store_message_scan(struct store_db *db, int64_t mailbox_id,
                        uint32_t min_uid, uint32_t max_uid,
-                       enum store_scan_what what, store_scan_fn *cb,
-                       void *arg);
+                       enum store_scan_what what, store_scan_fn *cb, void *arg);
 
 /* store_blob_get - locate a blob's bytes. */
 int store_blob_get(struct store_db *db, int64_t blob_id,

@@ -7,6 +7,7 @@
 #ifndef OUTPOST_STORE_INT_H
 #define OUTPOST_STORE_INT_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,10 +29,28 @@
 struct blob_rfd {
 	uint32_t seg;
 	int fd;
-	/* store_blob_map: the segment mapped read-only, as long as it was */
-	uint8_t *map;
-	size_t map_len;
+	const uint8_t *map; /* store_blob_map's (owned by the seg_maps) */
 };
+
+/*
+ * Read-only mappings of segments for store_blob_map: each SEG_MAP_LEN long
+ * from the segment's start (past its end while it grows; only committed
+ * blob ranges are ever touched), made once and kept until the store closes.
+ * Shared by the worker connections of a store service, so that one
+ * process maps (and faults in) a segment once; a lone store_db has its own.
+ */
+#define SEG_MAP_LEN ((size_t)4 * STORE_SEGMENT_MAX)
+struct seg_map {
+	uint32_t seg;
+	uint8_t *map;
+};
+struct seg_maps {
+	pthread_mutex_t mu;
+	struct seg_map *v;
+	size_t count;
+};
+struct seg_maps *seg_maps_new(void);
+void seg_maps_free(struct seg_maps **m);
 
 struct store_db {
 	sqlite3 *sql;
@@ -51,6 +70,8 @@ struct store_db {
 	/* blob readers: one read-only fd per segment, kept open */
 	struct blob_rfd *rfds;
 	size_t rfd_count;
+	struct seg_maps *maps; /* NULL until store_blob_map needs it */
+	bool maps_shared;      /* the store service's (it frees them) */
 
 	/* change notification: mailbox ids, collected while a job runs */
 	bool collect;

@@ -102,6 +102,7 @@ struct store {
 	bool writer_running, committer_running;
 	unsigned nworkers, workers_running;
 	struct store_db **worker_dbs;
+	struct seg_maps *maps; /* the workers' segment mappings */
 	pthread_t *workers;
 
 	/* loop thread only */
@@ -700,6 +701,7 @@ store_free(struct store *s)
 	store_db_close(&s->wdb);
 	for (unsigned i = 0; i < s->nworkers; i++)
 		store_db_close(&s->worker_dbs[i]);
+	seg_maps_free(&s->maps); /* after the connections that used them */
 	free(s->worker_dbs);
 	free(s->workers);
 	free(s->user_cache);
@@ -739,6 +741,7 @@ store_start(struct ev *ev, const struct store_settings *set,
 	jobq_init(&s->doneq);
 	s->worker_dbs = xcalloc(s->nworkers, sizeof(*s->worker_dbs));
 	s->workers = xcalloc(s->nworkers, sizeof(*s->workers));
+	s->maps = seg_maps_new();
 	s->wakeup = ev_wakeup_new(ev, on_wakeup, s);
 	if (s->wakeup == NULL) {
 		*error_r = "cannot create the store wakeup";
@@ -751,6 +754,8 @@ store_start(struct ev *ev, const struct store_settings *set,
 		s->worker_dbs[i] = store_db_open(set->data_dir, error_r);
 		if (s->worker_dbs[i] == NULL)
 			goto fail;
+		s->worker_dbs[i]->maps = s->maps;
+		s->worker_dbs[i]->maps_shared = true;
 	}
 	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
 		*error_r = "cannot start the store writer thread";

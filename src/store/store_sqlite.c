@@ -571,6 +571,8 @@ db_free(struct store_db *db)
 	if (db->sql != NULL)
 		sqlite3_close_v2(db->sql);
 	blob_close_all(db);
+	if (!db->maps_shared)
+		seg_maps_free(&db->maps);
 	free(db->changed);
 	free(db->data_dir);
 	free(db->blob_dir);
