@@ -23,6 +23,8 @@
 #define MAX_SECTIONS 64
 #define MAX_FIELDS 128
 #define MAX_HEADER_READ (1024 * 1024)
+/* Messages formatted per worker run of a FETCH (see fetch_work). */
+#define FETCH_BATCH 1000
 
 enum {
 	F_FLAGS = 1 << 0,
@@ -53,6 +55,7 @@ struct fetch {
 	/* worker */
 	size_t *idx;
 	size_t idx_count;
+	size_t next; /* f->idx entries done by earlier runs */
 	uint32_t *seen_uids;
 	size_t seen_count;
 };
@@ -375,7 +378,7 @@ struct fetch_scan {
 	struct store_db *db;
 	struct imap_job *j;
 	struct fetch *f;
-	size_t pos; /* next entry of f->idx */
+	size_t pos, end; /* next entry of f->idx, and the end of the run */
 	struct buf tmp;
 	bool need_idx;
 	bool seen_pass; /* collecting messages to mark \Seen */
@@ -414,9 +417,9 @@ fetch_row(void *arg, const struct store_message *m, const struct store_blob *b,
 	struct buf *out = &sc->tmp;
 	size_t seq;
 
-	while (sc->pos < f->idx_count && j->uids[f->idx[sc->pos]] < m->uid)
+	while (sc->pos < sc->end && j->uids[f->idx[sc->pos]] < m->uid)
 		sc->pos++;
-	if (sc->pos == f->idx_count)
+	if (sc->pos == sc->end)
 		return -1; /* past the last one asked for */
 	if (j->uids[f->idx[sc->pos]] != m->uid)
 		return 0;
@@ -465,8 +468,8 @@ fetch_row(void *arg, const struct store_message *m, const struct store_blob *b,
 	}
 	if (items & F_ENVELOPE) {
 		r |= buf_printf(out, "%sENVELOPE ", sp);
-		r |= buf_append_str(out,
-		                    idx ? mime_index_envelope(idx) : "NIL");
+		r |=
+		    buf_append_str(out, idx ? mime_index_envelope(idx) : "NIL");
 		sp = " ";
 	}
 	if (items & F_BODY) {
@@ -506,24 +509,27 @@ uid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* fetch_range - scan the messages asked for: all in one query when they
- * are dense in the mailbox, else one (point) query per message. */
+/* fetch_range - scan the messages f->idx[start, end) names: all in one
+ * query when they are dense in the mailbox, else one (point) query per
+ * message. */
 static int
-fetch_range(struct fetch_scan *sc, enum store_scan_what what)
+fetch_range(struct fetch_scan *sc, enum store_scan_what what, size_t start,
+            size_t end)
 {
 	struct imap_job *j = sc->j;
 	struct fetch *f = sc->f;
 	uint32_t lo, hi;
 
-	if (f->idx_count == 0)
+	if (start >= end)
 		return 0;
-	lo = j->uids[f->idx[0]];
-	hi = j->uids[f->idx[f->idx_count - 1]];
-	sc->pos = 0;
-	if (f->idx[f->idx_count - 1] - f->idx[0] + 1 <= f->idx_count * 4)
+	lo = j->uids[f->idx[start]];
+	hi = j->uids[f->idx[end - 1]];
+	sc->pos = start;
+	sc->end = end;
+	if (f->idx[end - 1] - f->idx[start] + 1 <= (end - start) * 4)
 		return store_message_scan(sc->db, j->mailbox_id, lo, hi, what,
 		                          fetch_row, sc);
-	for (size_t i = 0; i < f->idx_count; i++) {
+	for (size_t i = start; i < end; i++) {
 		uint32_t uid = j->uids[f->idx[i]];
 		sc->pos = i;
 		if (store_message_scan(sc->db, j->mailbox_id, uid, uid, what,
@@ -533,6 +539,50 @@ fetch_range(struct fetch_scan *sc, enum store_scan_what what)
 	return 0;
 }
 
+/* fetch_seen - set \Seen on the messages asked for that lack it, before
+ * any output (no writes while a scan's query runs). */
+static int
+fetch_seen(struct fetch_scan *sc)
+{
+	struct imap_job *j = sc->j;
+	struct fetch *f = sc->f;
+
+	sc->seen_pass = true;
+	if (fetch_range(sc, STORE_SCAN_MSG, 0, f->idx_count) < 0)
+		return -1;
+	sc->seen_pass = false;
+	for (size_t i = 0; i < sc->todo_count; i++) {
+		struct store_message m;
+		int r =
+		    store_message_get(sc->db, j->mailbox_id, sc->todo[i], &m);
+		if (r < 0)
+			return -1;
+		if (r == 0 || (m.flags & STORE_F_SEEN) != 0) {
+			store_message_clear(&m);
+			continue;
+		}
+		if (store_message_set_flags(sc->db, j->mailbox_id, m.uid,
+		                            m.flags | STORE_F_SEEN,
+		                            m.keywords) == 0) {
+			f->seen_uids =
+			    xreallocarray(f->seen_uids, f->seen_count + 1,
+			                  sizeof(*f->seen_uids));
+			f->seen_uids[f->seen_count++] = m.uid;
+		}
+		store_message_clear(&m);
+	}
+	if (f->seen_count > 1)
+		qsort(f->seen_uids, f->seen_count, sizeof(*f->seen_uids),
+		      uid_cmp);
+	return 0;
+}
+
+/*
+ * fetch_work - one run formats up to FETCH_BATCH messages and asks to be
+ * run again (j->more) for the rest: the session streams each batch while
+ * the next one is formatted, so the client reads from the first moment
+ * and a large FETCH never holds all its text at once.
+ */
 static void
 fetch_work(struct store_db *db, void *arg)
 {
@@ -540,7 +590,9 @@ fetch_work(struct store_db *db, void *arg)
 	struct fetch *f = j->data;
 	struct fetch_scan sc = {.db = db, .j = j, .f = f};
 	enum store_scan_what what = STORE_SCAN_MSG;
+	size_t end;
 
+	j->more = false;
 	sc.need_idx = (f->items & (F_ENVELOPE | F_BODY | F_BODYSTRUCTURE)) != 0;
 	for (size_t k = 0; k < f->section_count; k++) {
 		if (f->sections[k].spec[0] != '\0')
@@ -550,43 +602,22 @@ fetch_work(struct store_db *db, void *arg)
 		what = STORE_SCAN_BLOB;
 	if (sc.need_idx)
 		what = STORE_SCAN_META;
-	if (f->set_seen && !j->read_only) {
-		/* first the flags (no writes while the scan's query runs) */
-		sc.seen_pass = true;
-		if (fetch_range(&sc, STORE_SCAN_MSG) < 0)
-			goto fail;
-		sc.seen_pass = false;
-		for (size_t i = 0; i < sc.todo_count; i++) {
-			struct store_message m;
-			int r = store_message_get(db, j->mailbox_id,
-			                          sc.todo[i], &m);
-			if (r < 0)
-				goto fail;
-			if (r == 0 || (m.flags & STORE_F_SEEN) != 0) {
-				store_message_clear(&m);
-				continue;
-			}
-			if (store_message_set_flags(db, j->mailbox_id, m.uid,
-			                            m.flags | STORE_F_SEEN,
-			                            m.keywords) == 0) {
-				f->seen_uids = xreallocarray(
-				    f->seen_uids, f->seen_count + 1,
-				    sizeof(*f->seen_uids));
-				f->seen_uids[f->seen_count++] = m.uid;
-			}
-			store_message_clear(&m);
-		}
-		if (f->seen_count > 1)
-			qsort(f->seen_uids, f->seen_count,
-			      sizeof(*f->seen_uids), uid_cmp);
-	}
+	if (f->next == 0 && f->set_seen && !j->read_only && fetch_seen(&sc) < 0)
+		goto fail;
+	end = f->idx_count - f->next > FETCH_BATCH ? f->next + FETCH_BATCH
+	                                           : f->idx_count;
 	buf_init(&sc.tmp, 16 * 1024 * 1024);
-	if (fetch_range(&sc, what) < 0) {
+	if (fetch_range(&sc, what, f->next, end) < 0) {
 		buf_clear(&sc.tmp);
 		goto fail;
 	}
 	buf_clear(&sc.tmp);
 	free(sc.todo);
+	f->next = end;
+	if (f->next < f->idx_count) {
+		j->more = true;
+		return;
+	}
 	imap_job_set_reply(j, "OK %sFETCH completed", f->uid ? "UID " : "");
 	return;
 fail:
@@ -654,5 +685,6 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_cmd *cmd,
 	}
 	j->want_sync = true;
 	j->sync_expunge = false;
+	j->sync_lazy = !f->set_seen || j->read_only;
 	imap_job_submit(s, j, fetch_work, fetch_done);
 }

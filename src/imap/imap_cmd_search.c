@@ -564,7 +564,8 @@ search_row(void *arg, const struct store_message *m, const struct store_blob *b,
 	    .max_uid = j->uids[j->uid_count - 1],
 	};
 	if (eval_key(&e, &se->root))
-		se->hits[se->hit_count++] = se->uid ? m->uid : (uint32_t)(i + 1);
+		se->hits[se->hit_count++] =
+		    se->uid ? m->uid : (uint32_t)(i + 1);
 	free(e.own);
 	return 0;
 }
@@ -579,11 +580,10 @@ search_work(struct store_db *db, void *arg)
 	se->hits = xreallocarray(NULL, j->uid_count + 1, sizeof(*se->hits));
 	/* one query over the snapshot's uid range, with the blob locations
 	 * only when a key reads message bytes */
-	if (store_message_scan(db, j->mailbox_id, j->uids[0],
-	                       j->uids[j->uid_count - 1],
-	                       needs_blob(&se->root) ? STORE_SCAN_BLOB
-	                                             : STORE_SCAN_MSG,
-	                       search_row, &sc) < 0) {
+	if (store_message_scan(
+	        db, j->mailbox_id, j->uids[0], j->uids[j->uid_count - 1],
+	        needs_blob(&se->root) ? STORE_SCAN_BLOB : STORE_SCAN_MSG,
+	        search_row, &sc) < 0) {
 		xfree(&se->hits);
 		se->hit_count = 0;
 		imap_job_set_reply(j, "NO [UNAVAILABLE] %s",
@@ -717,6 +717,7 @@ imap_cmd_search(struct imap_session *s, const struct imap_cmd *cmd,
 	j->data_free = search_free;
 	j->want_sync = true;
 	j->sync_expunge = false;
+	j->sync_lazy = true;
 	if (j->uid_count == 0) {
 		/* nothing to search: answer without a store round trip */
 		se->hits = xmalloc(sizeof(*se->hits));

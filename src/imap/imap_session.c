@@ -347,6 +347,8 @@ job_work(struct store_db *db, void *arg)
 
 	if (j->work != NULL)
 		j->work(db, j);
+	if (j->more)
+		return; /* the changes come after the last run */
 	if (j->want_sync && j->mailbox_id != 0)
 		j->sync_rc = store_message_list(db, j->mailbox_id, 0,
 		                                &j->sync_msgs, &j->sync_count);
@@ -435,11 +437,56 @@ sync_apply(struct imap_session *s, struct imap_job *j)
 	}
 }
 
+/* stream_start - stream j now, or after what is already queued. */
+static void
+stream_start(struct imap_session *s, struct imap_job *j)
+{
+	j->piece_pos = 0;
+	j->piece_done = 0;
+	j->next = NULL;
+	if (s->stream != NULL) {
+		struct imap_job **tail = &s->queue;
+		while (*tail != NULL)
+			tail = &(*tail)->next;
+		*tail = j;
+		return;
+	}
+	s->stream = j;
+	stream_run(s);
+}
+
+static void
+stream_free_all(struct imap_session *s)
+{
+	if (s->stream != NULL) {
+		imap_job_free(s->stream);
+		s->stream = NULL;
+	}
+	while (s->queue != NULL) {
+		struct imap_job *q = s->queue;
+		s->queue = q->next;
+		imap_job_free(q);
+	}
+}
+
 /* job_finish - after the stream: changes, tagged reply, next command. */
 static void
 job_finish(struct imap_session *s, struct imap_job *j)
 {
 	s->stream = NULL;
+	if (j->partial) {
+		/* a part of a job's output: on with the next in line (the
+		 * job itself may still be running) */
+		struct imap_job *next = s->queue;
+		imap_job_free(j);
+		if (next != NULL) {
+			s->queue = next->next;
+			next->next = NULL;
+			s->stream = next;
+			stream_run(s);
+		}
+		return;
+	}
 	if (j->close_after) {
 		imap_job_free(j);
 		conn_close(s->c, "logout");
@@ -471,6 +518,25 @@ job_done(void *arg)
 		session_free(s);
 		return;
 	}
+	if (j->more && !conn_is_closing(s->c)) {
+		/* hand the output so far to the stream in a part of its own
+		 * and run the job again meanwhile */
+		struct imap_job *part = xcalloc(1, sizeof(*part));
+		part->s = s;
+		part->partial = true;
+		part->out = j->out;
+		part->pieces = j->pieces;
+		part->piece_count = j->piece_count;
+		part->piece_cap = j->piece_cap;
+		buf_init(&j->out, (size_t)1 << 30);
+		j->pieces = NULL;
+		j->piece_count = j->piece_cap = 0;
+		j->more = false;
+		s->job = j;
+		store_call(s->d->store, job_work, job_done, j);
+		stream_start(s, part);
+		return;
+	}
 	if (j->done != NULL)
 		j->done(s, j);
 	if (s->dead || conn_is_closing(s->c)) {
@@ -483,10 +549,7 @@ job_done(void *arg)
 		sync_apply(s, j);
 	if (j->reply != NULL && j->tag != NULL)
 		imap_job_printf(j, "%s %s\r\n", j->tag, j->reply);
-	s->stream = j;
-	j->piece_pos = 0;
-	j->piece_done = 0;
-	stream_run(s);
+	stream_start(s, j);
 }
 
 void
@@ -497,9 +560,11 @@ imap_job_submit(struct imap_session *s, struct imap_job *j, store_work_fn *work,
 	j->done = done;
 	if (j->want_sync && j->sync_expunge)
 		s->changed = false; /* this job reports all that is pending */
-	else if (j->want_sync && !s->changed)
-		/* nothing changed since the last full sync: listing the whole
-		 * mailbox again (FETCH, SEARCH, STORE) would find nothing */
+	else if (j->want_sync && j->sync_lazy && !s->changed)
+		/* nothing changed since the last sync: listing the whole
+		 * mailbox again (read-only FETCH, SEARCH) would find nothing.
+		 * Commands that change messages sync, so that the view learns
+		 * their new modseqs and reports them only once. */
 		j->want_sync = false;
 	s->job = j;
 	conn_pause_read(s->c);
@@ -571,8 +636,7 @@ stream_run(struct imap_session *s)
 fail:
 	/* the literal announced a length we cannot deliver: the stream is
 	 * broken, so the connection must end */
-	s->stream = NULL;
-	imap_job_free(j);
+	stream_free_all(s);
 	conn_abort(s->c, "write failed");
 }
 
@@ -813,10 +877,7 @@ session_closed(struct conn *c, const char *reason, void *arg)
 	log_info("%s imap disconnected reason=%s user=%s", conn_id_str(c),
 	         reason != NULL ? reason : "-",
 	         s->address != NULL ? s->address : "-");
-	if (s->stream != NULL) {
-		imap_job_free(s->stream);
-		s->stream = NULL;
-	}
+	stream_free_all(s);
 	if (s->job != NULL) {
 		s->dead = true; /* freed when the job comes back */
 		return;
@@ -868,9 +929,20 @@ imap_session_start(struct daemon *d, struct conn *c)
 	log_info("%s imap connected peer=%s port=%u tls=%s", conn_id_str(c),
 	         conn_peer_ip(c), conn_local_port(c),
 	         conn_is_tls(c) ? "yes" : "no");
-	/* No CAPABILITY code here: on an implicit-TLS listener the handshake
-	 * is still running, so STARTTLS/LOGINDISABLED would be wrong; clients
-	 * ask with CAPABILITY. */
+	/* the capabilities in the greeting (RFC 3501 7.1; mutt and mbsync
+	 * use them): conn_is_tls is true from the start of an implicit-TLS
+	 * handshake, so an imaps greeting has AUTH=PLAIN and no STARTTLS */
+	struct buf line;
+	buf_init(&line, 1024);
+	if (buf_append_str(&line, "* OK [") == 0) {
+		imap_capability_write(s, &line);
+		if (buf_append_str(&line, "] outpost ready") == 0) {
+			imap_reply(s, "%s", buf_cstr(&line));
+			buf_clear(&line);
+			return;
+		}
+	}
+	buf_clear(&line);
 	imap_reply(s, "* OK outpost IMAP4rev1 IMAP4rev2 ready");
 }
 

@@ -83,6 +83,7 @@ struct imap_session {
 
 	struct imap_job *job;    /* in a store thread */
 	struct imap_job *stream; /* output being written */
+	struct imap_job *queue;  /* output waiting for the stream (FIFO) */
 	bool dead;               /* connection gone while a job was out */
 	bool stopping;           /* daemon shutdown */
 };
@@ -114,6 +115,8 @@ struct imap_job {
 	/* reporting changes after the command */
 	bool want_sync;
 	bool sync_expunge; /* EXPUNGE may be sent (not FETCH/STORE/SEARCH) */
+	bool sync_lazy;    /* the command changes nothing: skip the sync when
+	                      no change was signalled since the last one */
 	int sync_rc;
 	struct store_message *sync_msgs;
 	size_t sync_count;
@@ -129,6 +132,14 @@ struct imap_job {
 
 	char *reply; /* tagged reply after the tag, e.g. "OK done" */
 	bool close_after;
+
+	/* a work function that sets more has output ready and wants to run
+	 * again: the output streams while it does (in a part: a job that
+	 * only carries output, partial set), and so on until a run leaves
+	 * more false; only then come the changes and the tagged reply */
+	bool more;
+	bool partial;
+	struct imap_job *next; /* in s->queue */
 
 	void *data; /* command's own state */
 	void (*data_free)(void *data);

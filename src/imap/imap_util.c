@@ -374,6 +374,17 @@ days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+static int
+days_in_month(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30,
+	                             31, 31, 30, 31, 30, 31};
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
 /* date_part - "d-Mon-yyyy" at *sp (day 1 or 2 digits, or space-padded). */
 static int
 date_part(const char **sp, int64_t *days_r)
@@ -392,8 +403,9 @@ date_part(const char **sp, int64_t *days_r)
 	if (m < 0)
 		return -1;
 	s += 3;
-	if (*s++ != '-' || digits(&s, 4, 4, &y) < 0 || d < 1 || d > 31)
-		return -1;
+	if (*s++ != '-' || digits(&s, 4, 4, &y) < 0 || d < 1 ||
+	    d > days_in_month(y, m))
+		return -1; /* e.g. 31-Feb-2020 is no date */
 	*days_r = days_from_civil(y, m, d);
 	*sp = s;
 	return 0;

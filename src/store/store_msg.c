@@ -150,7 +150,8 @@ store_message_view(struct store_db *db, int64_t mailbox_id, uint32_t **uids_r,
 
 	while ((ret = db_row(db, st)) == 1) {
 		if (n == cap) {
-			cap = cap > 0 ? cap * 2 : 1024;
+			/* small at first: a session keeps these (IMAP view) */
+			cap = cap > 0 ? cap * 2 : 16;
 			uids = xreallocarray(uids, cap, sizeof(*uids));
 			modseqs = xreallocarray(modseqs, cap, sizeof(*modseqs));
 		}

@@ -123,7 +123,11 @@ class IMAPTest(unittest.TestCase):
 
     def test_greeting_and_capability(self):
         r = self.raw(tls=False)
-        self.assertTrue(r.greeting.startswith(b"* OK "))
+        self.assertTrue(r.greeting.startswith(b"* OK [CAPABILITY IMAP4rev1 "),
+                        r.greeting)
+        self.assertIn(b" STARTTLS", r.greeting)
+        self.assertIn(b" LOGINDISABLED", r.greeting)
+        self.assertNotIn(b"AUTH=PLAIN", r.greeting)
         r.send(b"a CAPABILITY\r\n")
         lines = r.until_tagged("a")
         self.assertTrue(lines[0].startswith(b"* CAPABILITY IMAP4rev1 "))
@@ -133,8 +137,13 @@ class IMAPTest(unittest.TestCase):
         self.assertIn(b"LITERAL+", lines[0])
         self.assertTrue(lines[-1].startswith(b"a OK"))
         r.close()
-        # on the implicit-TLS port: AUTH=PLAIN, no STARTTLS
+        # on the implicit-TLS port: AUTH=PLAIN, no STARTTLS (greeting too)
         r = self.raw()
+        self.assertTrue(r.greeting.startswith(b"* OK [CAPABILITY IMAP4rev1 "),
+                        r.greeting)
+        self.assertIn(b" AUTH=PLAIN", r.greeting)
+        self.assertNotIn(b"STARTTLS", r.greeting)
+        self.assertNotIn(b"LOGINDISABLED", r.greeting)
         r.send(b"a CAPABILITY\r\n")
         caps = r.until_tagged("a")[0]
         self.assertIn(b"AUTH=PLAIN", caps)
@@ -524,7 +533,65 @@ class IMAPTest(unittest.TestCase):
         self.assertTrue(r.until_tagged("g")[-1].startswith(b"g BAD"))
         r.send(b"h FETCH 1 (BODY[HEADER.FIELDS ()])\r\n")
         self.assertTrue(r.until_tagged("h")[-1].startswith(b"h BAD"))
+        # a day past the month's end is no date
+        r.send(b"i SEARCH SINCE 31-Feb-2020\r\n")
+        self.assertTrue(r.until_tagged("i")[-1].startswith(b"i BAD"))
+        r.send(b"j SEARCH SINCE 29-Feb-2020\r\n")
+        lines = r.until_tagged("j")
+        self.assertTrue(lines[-1].startswith(b"j OK"), lines)
+        self.assertIn(b'* ESEARCH (TAG "j") ALL 1:5', lines)
         r.close()
+
+    def test_fetch_search_sparse_and_dense(self):
+        """FETCH reads a dense set in one scan and a sparse one message by
+        message; SEARCH HEADER reads headers only: all must agree."""
+        m = self.imaps()
+        m.create("Sparse")
+        toks = [token() for _ in range(12)]
+        for i, tok in enumerate(toks):
+            body = b"line\r\n" * (1 + i * 500)
+            subj = "sparse %d %s" % (i, "zebra" if i % 4 == 1 else "ox")
+            # a long header (past 2 KiB) on some messages
+            extra = (b"X-Long: " + b"y" * 3000 + b"\r\n") if i % 3 == 0 \
+                else b""
+            msg = make_msg(tok, body=body, subject=subj)
+            msg = extra + msg
+            typ, _ = m.append("Sparse", None, None, msg)
+            self.assertEqual(typ, "OK")
+        typ, _ = m.select("Sparse")
+        self.assertEqual(typ, "OK")
+        for spec in ("1,12", "1:12", "2,7,11", "12", "3:5"):
+            typ, data = m.fetch(
+                spec, "(UID FLAGS BODY.PEEK[HEADER.FIELDS (Message-ID)])")
+            self.assertEqual(typ, "OK")
+            want = []
+            for part in spec.split(","):
+                lo, _, hi = part.partition(":")
+                want += list(range(int(lo), int(hi or lo) + 1))
+            got = [d for d in data if isinstance(d, tuple)]
+            self.assertEqual(len(got), len(want), (spec, data))
+            for seq, d in zip(want, got):
+                self.assertTrue(d[0].startswith(b"%d (UID %d " % (seq, seq)),
+                                d[0])
+                self.assertIn(toks[seq - 1].encode(), d[1])
+        typ, data = m.uid("SEARCH", "HEADER", "Subject", "ZEBRA")
+        self.assertEqual(data[0].split(), [b"2", b"6", b"10"])
+        typ, data = m.search(None, "HEADER", "X-Long", "yyyy")
+        self.assertEqual(data[0].split(), [b"1", b"4", b"7", b"10"])
+        typ, data = m.search(None, "NOT", "HEADER", "Subject", "sparse")
+        self.assertEqual(data, [b""])
+        typ, data = m.search(None, "BODY", "line", "HEADER", "Subject", "ox")
+        self.assertEqual(len(data[0].split()), 9)
+        # a non-PEEK fetch of a sparse set marks those \Seen and says so
+        typ, data = m.fetch("1,12", "(BODY[HEADER.FIELDS (Subject)])")
+        self.assertEqual(typ, "OK")
+        heads = [d[0] for d in data if isinstance(d, tuple)]
+        self.assertEqual(len(heads), 2, data)
+        for h in heads:
+            self.assertIn(b"\\Seen", h)
+        typ, data = m.search(None, "SEEN")
+        self.assertEqual(data[0].split(), [b"1", b"12"])
+        m.logout()
 
     def test_multipart_sections(self):
         m = self.imaps()

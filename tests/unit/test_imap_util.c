@@ -149,6 +149,16 @@ test_dates(void)
 	CHECK_INT(t, 760060800);
 	CHECK(imap_date_parse("1-Foo-1994", &t) < 0);
 	CHECK(imap_date_parse("1-Feb-94", &t) < 0);
+	/* days past the month's end are no date (leap years allowed) */
+	CHECK(imap_date_parse("31-Feb-2020", &t) < 0);
+	CHECK(imap_date_parse("30-Feb-2020", &t) < 0);
+	CHECK(imap_date_parse("29-Feb-2020", &t) == 0);
+	CHECK(imap_date_parse("29-Feb-2021", &t) < 0);
+	CHECK(imap_date_parse("29-Feb-2000", &t) == 0);
+	CHECK(imap_date_parse("29-Feb-1900", &t) < 0);
+	CHECK(imap_date_parse("31-Apr-2020", &t) < 0);
+	CHECK(imap_date_parse("31-Dec-2020", &t) == 0);
+	CHECK(imap_datetime_parse("31-Jun-1996 02:44:25 +0000", &t, &tz) < 0);
 	CHECK(imap_datetime_parse("17-Jul-1996 02:44:25 -0700", &t, &tz) == 0);
 	CHECK_INT(t, 837596665);
 	CHECK_INT(tz, -420);

@@ -1166,6 +1166,139 @@ out:
 	free_store(&db, dir);
 }
 
+/* --- scans, views and mapped blobs (IMAP's read paths) --- */
+
+struct scan_rec {
+	struct store_db *db;
+	uint32_t uids[8];
+	size_t n;
+	uint32_t stop_at;
+	unsigned blobs, blob_bad, metas;
+};
+
+static int
+scan_cb(void *arg, const struct store_message *m, const struct store_blob *b,
+        const uint8_t *meta, size_t meta_len)
+{
+	struct scan_rec *r = arg;
+
+	if (r->n < N_ELEMENTS(r->uids))
+		r->uids[r->n++] = m->uid;
+	if (b != NULL) {
+		size_t len = 0;
+		uint8_t *want = read_blob(r->db, m->blob_id, &len);
+		const uint8_t *p = store_blob_map(r->db, b);
+
+		r->blobs++;
+		if (want == NULL || p == NULL || len != b->size ||
+		    len != m->size || (len > 0 && memcmp(p, want, len) != 0))
+			r->blob_bad++;
+		free(want);
+	}
+	if (meta != NULL && meta_len > 4 && memcmp(meta, "len=", 4) == 0)
+		r->metas++;
+	return m->uid == r->stop_at ? -1 : 0;
+}
+
+static void
+test_scan_view_map(void)
+{
+	static const char *const bodies[] = {
+	    "Subject: a\r\n\r\none\r\n", "Subject: b\r\n\r\ntwo two\r\n", "",
+	    "Subject: d\r\n\r\nfour\r\n", "Subject: e\r\n\r\nfive\r\n"};
+	char *dir;
+	struct store_db *db;
+	struct scan_rec r;
+	uint32_t *uids = NULL, uid, uidv;
+	uint64_t *modseqs = NULL;
+	size_t count = 0, unseen = 0;
+	int64_t user, inbox, trash;
+
+	store_set_indexer(test_indexer);
+	db = new_store(&dir);
+	CHECK_INT(store_domain_add(db, "example.org"), 0);
+	CHECK_INT(store_user_add(db, "alice@example.org", "h"), 0);
+	user = user_id(db, "alice@example.org");
+	inbox = mailbox_id(db, user, "INBOX");
+	trash = mailbox_id(db, user, "Trash");
+	for (size_t i = 0; i < N_ELEMENTS(bodies); i++)
+		CHECK_INT(store_message_append(
+		              db, inbox, (const uint8_t *)bodies[i],
+		              strlen(bodies[i]), i == 0 ? STORE_F_SEEN : 0,
+		              i == 1 ? "$k" : NULL, 1700000000, &uid, &uidv),
+		          0);
+
+	/* the view: uids, modseqs and the first message without \Seen */
+	CHECK_INT(
+	    store_message_view(db, inbox, &uids, &modseqs, &count, &unseen), 0);
+	CHECK_INT(count, 5);
+	CHECK_INT(unseen, 2);
+	for (size_t i = 0; i < count && i < 5; i++) {
+		CHECK_INT(uids[i], i + 1);
+		CHECK(modseqs[i] > 0);
+	}
+	free(uids);
+	free(modseqs);
+	CHECK_INT(
+	    store_message_view(db, trash, &uids, &modseqs, &count, &unseen), 0);
+	CHECK_INT(count, 0);
+	CHECK(uids == NULL && modseqs == NULL);
+
+	/* a uid range without blobs */
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	CHECK_INT(
+	    store_message_scan(db, inbox, 2, 4, STORE_SCAN_MSG, scan_cb, &r),
+	    0);
+	CHECK_INT(r.n, 3);
+	CHECK_INT(r.uids[0], 2);
+	CHECK_INT(r.uids[2], 4);
+	CHECK_INT(r.blobs, 0);
+	/* all, with blobs: the mapped bytes are the blob's bytes */
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	CHECK_INT(store_message_scan(db, inbox, 0, UINT32_MAX, STORE_SCAN_BLOB,
+	                             scan_cb, &r),
+	          0);
+	CHECK_INT(r.n, 5);
+	CHECK_INT(r.blobs, 5);
+	CHECK_INT(r.blob_bad, 0);
+	CHECK_INT(r.metas, 0);
+	/* with the indexer's bytes; the callback stops the scan */
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	r.stop_at = 3;
+	CHECK_INT(
+	    store_message_scan(db, inbox, 1, 5, STORE_SCAN_META, scan_cb, &r),
+	    0);
+	CHECK_INT(r.n, 3);
+	CHECK_INT(r.metas, 3);
+	CHECK_INT(r.blob_bad, 0);
+	/* after an expunge, and in an empty range */
+	uid = 3;
+	CHECK_INT(store_message_expunge(db, inbox, &uid, 1), 0);
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	CHECK_INT(
+	    store_message_scan(db, inbox, 1, 5, STORE_SCAN_BLOB, scan_cb, &r),
+	    0);
+	CHECK_INT(r.n, 4);
+	CHECK_INT(r.uids[2], 4);
+	CHECK_INT(r.blob_bad, 0);
+	memset(&r, 0, sizeof(r));
+	CHECK_INT(
+	    store_message_scan(db, inbox, 6, 9, STORE_SCAN_MSG, scan_cb, &r),
+	    0);
+	CHECK_INT(r.n, 0);
+	CHECK_INT(
+	    store_message_view(db, inbox, &uids, &modseqs, &count, &unseen), 0);
+	CHECK_INT(count, 4);
+	free(uids);
+	free(modseqs);
+	store_set_indexer(NULL);
+	free_store(&db, dir);
+}
+
 #define TESTS(X)                                                               \
 	X(test_spool_memory)                                                   \
 	X(test_spool_spill)                                                    \
@@ -1179,5 +1312,6 @@ out:
 	X(test_kill_appender)                                                  \
 	X(test_service)                                                        \
 	X(test_service_errors)                                                 \
-	X(test_user_cache)
+	X(test_user_cache)                                                     \
+	X(test_scan_view_map)
 TEST_MAIN(TESTS)
