@@ -118,6 +118,7 @@ struct smtp_session {
 	const char *bdat_reply;
 	unsigned bdat_errors;
 	char msgid[20];
+	uint64_t start_ms; /* session start, for the disconnect log line */
 
 	/* delivery in flight */
 	struct store_delivery dl;
@@ -142,8 +143,12 @@ reply(struct smtp_session *s, const char *fmt, ...)
 	int ret;
 
 	va_start(ap, fmt);
+	size_t at = buf_avail(&s->out);
 	ret = buf_vprintf(&s->out, fmt, ap);
 	va_end(ap);
+	if (ret == 0 && log_enabled(LOG_LEVEL_DEBUG))
+		log_debug("%s smtp reply code=%.3s", s->id,
+		          (const char *)buf_rptr(&s->out) + at);
 	if (ret < 0 || buf_append(&s->out, "\r\n", 2) < 0) {
 		/* replies are small and flushed often: only a client that
 		 * never reads gets here, and conn_write would cut it off */
@@ -1069,9 +1074,10 @@ session_on_close(struct conn *c, const char *reason, void *arg)
 {
 	struct smtp_session *s = arg;
 
-	(void)c;
-	log_info("%s smtp disconnected reason=%s", s->id,
-	         reason != NULL ? reason : "closed");
+	log_info("%s smtp disconnected reason=%s in=%" PRIu64 " out=%" PRIu64
+	         " duration_ms=%" PRIu64,
+	         s->id, reason != NULL ? reason : "closed", conn_bytes_in(c),
+	         conn_bytes_out(c), ev_time_ms() - s->start_ms);
 	s->closed = true;
 	s->c = NULL;
 	ev_timer_disarm(s->timer);
@@ -1110,6 +1116,7 @@ smtp_session_start(struct daemon *d, struct conn *c, enum smtp_service svc)
 	(void)strlcpy_chk(s->ip, conn_peer_ip(c), sizeof(s->ip));
 	s->phase = PHASE_CMD;
 	s->state = SMTP_STATE_INIT;
+	s->start_ms = ev_time_ms();
 	line_reader_init(&s->lr, s->conf->smtp_max_line - 2); /* CRLF counts */
 	buf_init(&s->out, SMTP_MAX_OUT);
 	s->timer = ev_timer_new(conn_ev(c), on_timeout, s);
