@@ -6,6 +6,7 @@
 #   make fuzz       libFuzzer targets (clang), each for FUZZ_SECONDS
 #   make bench      benchmarks against Postfix/Dovecot (bench/)
 #   make lint       banned-call check and clang-format check
+#   make valgrind   unit tests under valgrind --leak-check=full
 
 CC ?= cc
 PKGS := openssl sqlite3 libcrypt
@@ -43,7 +44,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 
-.PHONY: all run test test-quick unit integration replay fuzz bench lint \
+.PHONY: all run test test-quick unit integration replay fuzz bench lint valgrind \
 	deps deps-test clean format
 
 all: $(BUILD)/outpost $(UNIT_BINS) $(REPLAY_BINS)
@@ -99,6 +100,14 @@ bench: deps
 
 lint:
 	@sh scripts/lint.sh
+
+# unit tests under valgrind (plain build): leaks and invalid accesses fail
+valgrind: all
+	@for t in $(UNIT_BINS); do \
+		echo "== valgrind $$t"; \
+		valgrind -q --leak-check=full --error-exitcode=1 $$t >/dev/null \
+		    || { echo "FAIL valgrind $$t"; exit 1; }; \
+	done; echo "ok valgrind"
 
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(wildcard src/*/*.h)
