@@ -21,6 +21,7 @@
  * called on the loop thread only; the queues are shared under one mutex.
  * Delivery data comes from sessions that already checked it.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,10 @@
 #define USER_CACHE_SLOTS 256 /* direct-mapped */
 #define USER_CACHE_KEY 320   /* longer addresses are not cached */
 #define BATCH_MAX_DEFAULT 64
+#ifndef GATHER_US
+#define GATHER_US                                                              \
+	1500 /* longest wait for the rest of a crowd, see gather_crowd */
+#endif
 
 enum job_kind { JOB_DELIVER, JOB_CALL };
 
@@ -54,6 +59,7 @@ struct job {
 
 struct jobq {
 	struct job *head, **tail;
+	size_t count;
 };
 
 /* A batch between the writer and the committer: bodies synced. */
@@ -124,6 +130,7 @@ jobq_push(struct jobq *q, struct job *j)
 	j->next = NULL;
 	*q->tail = j;
 	q->tail = &j->next;
+	q->count++;
 }
 
 static struct job *
@@ -136,6 +143,7 @@ jobq_pop(struct jobq *q)
 		if (q->head == NULL)
 			q->tail = &q->head;
 		j->next = NULL;
+		q->count--;
 	}
 	return j;
 }
@@ -349,11 +357,40 @@ commit_stage(struct store *s, struct batch *b)
 	free(b);
 }
 
+/*
+ * gather_crowd - called with mu held and deliveries queued. When far fewer wait
+ * than the previous batch held, the rest of that crowd is usually a moment
+ * behind: their sessions were all answered by the previous commit and are
+ * sending their next message now. Waiting up to GATHER_US for them lets one
+ * sync serve them all instead of two (PostgreSQL's commit_delay with
+ * commit_siblings). A lone delivery after a lone delivery never waits.
+ */
+static void
+gather_crowd(struct store *s, size_t last)
+{
+	struct timespec until;
+
+	if (s->writeq.count * 2 > last || s->stopping)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += GATHER_US * 1000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (s->writeq.count < last && !s->stopping &&
+	       s->writeq.count < s->batch_max)
+		if (pthread_cond_timedwait(&s->writer_cv, &s->mu, &until) ==
+		    ETIMEDOUT)
+			break;
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct store *s = arg;
 	struct job **jobs = xcalloc(s->batch_max, sizeof(*jobs));
+	size_t last = 0;
 
 	for (;;) {
 		struct batch *b;
@@ -367,11 +404,13 @@ writer_main(void *arg)
 		while ((s->writeq.head == NULL || s->pending != NULL) &&
 		       !(s->stopping && s->writeq.head == NULL))
 			pthread_cond_wait(&s->writer_cv, &s->mu);
+		gather_crowd(s, last);
 		while (n < s->batch_max && s->writeq.head != NULL)
 			jobs[n++] = jobq_pop(&s->writeq);
 		pthread_mutex_unlock(&s->mu);
 		if (n == 0)
 			break; /* stopping and drained */
+		last = n;
 		b = write_stage(s, jobs, n);
 		pthread_mutex_lock(&s->mu);
 		while (s->pending != NULL)
