@@ -252,7 +252,7 @@ smtp_cmd_parse(struct span line, struct smtp_cmd *cmd_r, const char **reply_r)
 		cmd_r->arg = arg;
 		return 0;
 	case SMTP_CMD_OBSOLETE:
-		*reply_r = "502 5.5.1 Command not implemented";
+		*reply_r = "502 5.5.1 Command not supported";
 		return -1;
 	default:
 		cmd_r->arg = arg;

@@ -956,7 +956,7 @@ handle_line(struct smtp_session *s, struct span line, unsigned flags)
 		error_reply(s, "502 5.5.1 AUTH not available");
 		break;
 	default:
-		error_reply(s, "502 5.5.1 Command not implemented");
+		error_reply(s, "502 5.5.1 Command not supported");
 		break;
 	}
 }
