@@ -5,7 +5,11 @@
  * IMAP4rev2) with RETURN (MIN MAX COUNT ALL). The key list is parsed into a
  * tree on the loop thread (errors answer BAD); a store thread evaluates it
  * over the snapshot, reading a message's bytes only when a header or text
- * key needs them (text matching is mime_search).
+ * key needs them (text matching is mime_search). Keys on the header fields
+ * the MIME index records (Subject, From, To, Cc, ...; see mime.h) and the
+ * SENT* dates are answered from the index bytes the store keeps beside
+ * each blob, without touching the message, unless the index cannot tell
+ * (an older index, a value over its cap, a much repeated field).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +51,8 @@ struct skey {
 	enum skey_type type;
 	unsigned flag;
 	char *field, *str;
+	char *folded; /* str folded, when field is an indexed one */
+	size_t folded_len;
 	int64_t t;
 	uint64_t n;
 	struct imap_seqset set;
@@ -73,6 +79,7 @@ skey_clear(struct skey *k)
 	free(k->kids);
 	free(k->field);
 	free(k->str);
+	free(k->folded);
 	imap_seqset_clear(&k->set);
 }
 
@@ -115,6 +122,15 @@ next_str(struct sparse *p)
 }
 
 static int parse_key(struct sparse *p, struct skey *k, unsigned depth);
+
+/* header_fold - a header key on an indexed field gets its folded string,
+ * which the index is searched with. */
+static void
+header_fold(struct skey *k)
+{
+	if (mime_index_field_indexed(k->field))
+		k->folded = mime_search_fold(k->str, &k->folded_len);
+}
 
 /* parse_list - keys until the end of p, ANDed into k. */
 static int
@@ -219,6 +235,7 @@ parse_key(struct sparse *p, struct skey *k, unsigned depth)
 		if ((s = next_str(p)) == NULL)
 			return -1;
 		k->str = xstrdup(s);
+		header_fold(k);
 		return 0;
 	}
 	if (strcasecmp(w, "ALL") == 0) {
@@ -274,6 +291,7 @@ parse_key(struct sparse *p, struct skey *k, unsigned depth)
 		if ((s = next_str(p)) == NULL)
 			return -1;
 		k->str = xstrdup(s);
+		header_fold(k);
 	} else if (strcasecmp(w, "BODY") == 0 || strcasecmp(w, "TEXT") == 0) {
 		k->type = strcasecmp(w, "BODY") == 0 ? SK_BODY : SK_TEXT;
 		if ((s = next_str(p)) == NULL)
@@ -303,6 +321,8 @@ struct eval {
 	const struct imap_job *j;
 	const struct store_message *m;
 	const struct store_blob *b;
+	const uint8_t *meta; /* the MIME index bytes, or NULL */
+	size_t meta_len;
 	uint32_t seq, max_seq, max_uid;
 	/* loaded on demand: the message (or its header), mapped or read */
 	const uint8_t *raw;
@@ -429,21 +449,25 @@ day_of(int64_t t, int tz_min)
 	return d * 86400;
 }
 
+/* sent_day - the day of the Date field (from the index when it can
+ * tell), else of the internal date. */
 static int64_t
 sent_day(struct eval *e)
 {
+	char *date = NULL;
+	int64_t t;
+	int tz;
+
 	if (e->sent_done)
 		return e->sent;
 	e->sent_done = true;
 	e->sent = day_of(e->m->internaldate, e->m->tz_offset_min);
-	if (load_header(e)) {
-		char *date = mime_header_get(e->raw, e->raw_len, "Date");
-		int64_t t;
-		int tz;
-		if (date != NULL && mime_date_parse(date, &t, &tz) == 0)
-			e->sent = day_of(t, tz);
-		free(date);
-	}
+	if (mime_index_header_first(e->meta, e->meta_len, "Date", &date) < 0 &&
+	    load_header(e))
+		date = mime_header_get(e->raw, e->raw_len, "Date");
+	if (date != NULL && mime_date_parse(date, &t, &tz) == 0)
+		e->sent = day_of(t, tz);
+	free(date);
 	return e->sent;
 }
 
@@ -492,6 +516,13 @@ eval_key(struct eval *e, const struct skey *k)
 	case SK_SENTSINCE:
 		return sent_day(e) >= k->t;
 	case SK_HEADER:
+		if (k->folded != NULL) {
+			int r = mime_index_header_match(e->meta, e->meta_len,
+			                                k->field, k->folded,
+			                                k->folded_len);
+			if (r >= 0)
+				return r == 1;
+		}
 		return load_header(e) &&
 		       mime_search(e->raw, e->raw_len, MIME_SEARCH_HEADER,
 		                   k->field, k->str);
@@ -529,6 +560,27 @@ needs_blob(const struct skey *k)
 	return false;
 }
 
+/* needs_meta - whether the MIME index may answer a key of k. */
+static bool
+needs_meta(const struct skey *k)
+{
+	switch (k->type) {
+	case SK_SENTBEFORE:
+	case SK_SENTON:
+	case SK_SENTSINCE:
+		return true;
+	case SK_HEADER:
+		return k->folded != NULL;
+	default:
+		break;
+	}
+	for (size_t i = 0; i < k->count; i++) {
+		if (needs_meta(&k->kids[i]))
+			return true;
+	}
+	return false;
+}
+
 struct search_scan {
 	struct store_db *db;
 	struct imap_job *j;
@@ -545,8 +597,6 @@ search_row(void *arg, const struct store_message *m, const struct store_blob *b,
 	struct imap_job *j = sc->j;
 	struct search *se = sc->se;
 
-	(void)meta;
-	(void)meta_len;
 	while (sc->pos < j->uid_count && j->uids[sc->pos] < m->uid)
 		sc->pos++;
 	if (sc->pos == j->uid_count)
@@ -559,6 +609,8 @@ search_row(void *arg, const struct store_message *m, const struct store_blob *b,
 	    .j = j,
 	    .m = m,
 	    .b = b,
+	    .meta = meta,
+	    .meta_len = meta_len,
 	    .seq = (uint32_t)(i + 1),
 	    .max_seq = (uint32_t)j->uid_count,
 	    .max_uid = j->uids[j->uid_count - 1],
@@ -576,14 +628,19 @@ search_work(struct store_db *db, void *arg)
 	struct imap_job *j = arg;
 	struct search *se = j->data;
 	struct search_scan sc = {.db = db, .j = j, .se = se};
+	enum store_scan_what what = STORE_SCAN_MSG;
+
+	if (needs_meta(&se->root))
+		what = STORE_SCAN_META; /* blob locations too */
+	else if (needs_blob(&se->root))
+		what = STORE_SCAN_BLOB;
 
 	se->hits = xreallocarray(NULL, j->uid_count + 1, sizeof(*se->hits));
-	/* one query over the snapshot's uid range, with the blob locations
-	 * only when a key reads message bytes */
-	if (store_message_scan(
-	        db, j->mailbox_id, j->uids[0], j->uids[j->uid_count - 1],
-	        needs_blob(&se->root) ? STORE_SCAN_BLOB : STORE_SCAN_MSG,
-	        search_row, &sc) < 0) {
+	/* one query over the snapshot's uid range, with the index bytes and
+	 * blob locations only when a key may need them */
+	if (store_message_scan(db, j->mailbox_id, j->uids[0],
+	                       j->uids[j->uid_count - 1], what, search_row,
+	                       &sc) < 0) {
 		xfree(&se->hits);
 		se->hit_count = 0;
 		imap_job_set_reply(j, "NO [UNAVAILABLE] %s",

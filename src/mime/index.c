@@ -6,9 +6,15 @@
  * SEARCH text matching. mime_index_load() trusts nothing: every count,
  * length, offset and tree link is checked, and corrupt input yields NULL.
  *
- * Format, little-endian, version 1:
- *   "OMI" 0x01, u64 message length,
+ * Format, little-endian, version 2 ("OMI" 0x02; version 1, the same without
+ * the header section, still loads):
+ *   "OMI" 0x02, u64 message length,
  *   3 x (u32 length, bytes): ENVELOPE, BODYSTRUCTURE, BODY texts,
+ *   header section (version 2): u32 fallback mask (bit i: field i has a
+ *   value over IDX_VALUE_MAX or more than IDX_REPEAT_MAX occurrences, so
+ *   the recorded values are not all of them), u32 value count, then per
+ *   value in header order: u8 field id, u32 length, bytes (the decoded,
+ *   unfolded value, no NUL),
  *   u32 entity count, then per entity in preorder:
  *   u64 header offset, u64 header length, u64 body length, u32 flags,
  *   u32 parent index (0xffffffff for the root).
@@ -21,8 +27,19 @@
 #include "../core/mem.h"
 #include "mime_int.h"
 
-#define INDEX_MAGIC "OMI\x01"
+#define INDEX_MAGIC "OMI\x02"
+#define INDEX_MAGIC_V1 "OMI\x01"
 #define INDEX_ENT_SIZE 32
+
+/* The header fields recorded for SEARCH; the index is the field id. */
+static const char *const idx_fields[] = {
+    "Subject",     "From",       "To",   "Cc",       "Bcc",    "Message-ID",
+    "In-Reply-To", "References", "Date", "Reply-To", "Sender",
+};
+#define IDX_NFIELDS ((uint32_t)N_ELEMENTS(idx_fields))
+#define IDX_VALUE_MAX 4096
+#define IDX_REPEAT_MAX 4
+#define IDX_VALUE_HDR 5 /* u8 id, u32 length */
 
 struct ient {
 	uint64_t hdr_off, hdr_len, body_off, body_len;
@@ -60,6 +77,111 @@ put_u64(struct buf *b, uint64_t v)
 	bput(b, x, 8);
 }
 
+/* field_id - the id of an indexed field name, or -1. */
+static int
+field_id(struct span name)
+{
+	/* the names' lengths and lower-case first letters, in id order */
+	static const uint8_t lens[] = {7, 4, 2, 2, 3, 10, 11, 10, 4, 8, 6};
+	static const char first[] = "sftcbmirdrs";
+	char c;
+
+	if (name.len < 2 || name.len > 11)
+		return -1;
+	c = (char)(name.p[0] | 0x20);
+	for (uint32_t i = 0; i < IDX_NFIELDS; i++) {
+		if (name.len == lens[i] && c == first[i] &&
+		    span_eq_ci(name, idx_fields[i]))
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool
+wsp(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * plain_value - the value hdr_unfold and mime_rfc2047_decode give for v,
+ * without allocating, into tmp[size]: when v has no NUL or 8-bit byte and
+ * no "=?" once unfolded, decoding leaves it as it is. Returns its length,
+ * or -1 when the value is not that simple or does not fit.
+ */
+static ssize_t
+plain_value(struct span v, char *tmp, size_t size)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v.len; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+
+		if (c == 0 || c >= 0x80)
+			return -1;
+		if (c == '\r' || c == '\n' || (n == 0 && wsp(c)))
+			continue;
+		if (c == '?' && n > 0 && tmp[n - 1] == '=')
+			return -1;
+		if (n == size)
+			return -1;
+		tmp[n++] = (char)c;
+	}
+	while (n > 0 && wsp(tmp[n - 1]))
+		n--;
+	return (ssize_t)n;
+}
+
+/* hsec_build - the header section of msg (see the format above). */
+static void
+hsec_build(const uint8_t *msg, size_t len, struct buf *b)
+{
+	struct hdr_iter it = {msg, len, 0};
+	struct span name, value;
+	uint32_t mask = 0, count = 0;
+	unsigned seen[N_ELEMENTS(idx_fields)] = {0};
+	size_t start = b->len;
+	char tmp[IDX_VALUE_MAX];
+
+	put_u32(b, 0);
+	put_u32(b, 0);
+	while (hdr_next(&it, &name, &value)) {
+		int id = field_id(name);
+		ssize_t n;
+		char *raw = NULL, *dec = NULL;
+		const char *v = tmp;
+
+		if (id < 0)
+			continue;
+		if (++seen[id] > IDX_REPEAT_MAX) {
+			mask |= 1u << id;
+			continue;
+		}
+		if ((n = plain_value(value, tmp, sizeof(tmp))) < 0) {
+			raw = hdr_unfold(value);
+			dec = mime_rfc2047_decode(raw, strlen(raw));
+			n = (ssize_t)strlen(dec);
+			v = dec;
+		}
+		if (n > IDX_VALUE_MAX) {
+			mask |= 1u << id;
+		} else {
+			uint8_t c = (uint8_t)id;
+
+			bput(b, &c, 1);
+			put_u32(b, (uint32_t)n);
+			bput(b, v, (size_t)n);
+			count++;
+		}
+		free(raw);
+		free(dec);
+	}
+	for (int i = 0; i < 4; i++) {
+		b->data[start + (size_t)i] = (uint8_t)(mask >> (8 * i));
+		b->data[start + 4 + (size_t)i] = (uint8_t)(count >> (8 * i));
+	}
+}
+
 uint8_t *
 mime_index_build(const uint8_t *msg, size_t len, size_t *len_r)
 {
@@ -74,8 +196,11 @@ mime_index_build(const uint8_t *msg, size_t len, size_t *len_r)
 	texts[1] = t.bodystructure;
 	texts[2] = t.body;
 	/* UNSAFE: every piece is accounted for; texts are each at most
-	 * MIME_MAX_TEXT and entities at most MIME_MAX_PARTS */
+	 * MIME_MAX_TEXT, header values at most IDX_REPEAT_MAX per field of
+	 * IDX_VALUE_MAX each and entities at most MIME_MAX_PARTS */
 	buf_init(&b, 64 + 3 * (size_t)MIME_MAX_TEXT +
+	                 (size_t)IDX_NFIELDS * IDX_REPEAT_MAX *
+	                     (IDX_VALUE_HDR + IDX_VALUE_MAX) +
 	                 (size_t)MIME_MAX_PARTS * INDEX_ENT_SIZE);
 	bput(&b, INDEX_MAGIC, 4);
 	put_u64(&b, len);
@@ -83,6 +208,7 @@ mime_index_build(const uint8_t *msg, size_t len, size_t *len_r)
 		put_u32(&b, (uint32_t)strlen(texts[i]));
 		bput(&b, texts[i], strlen(texts[i]));
 	}
+	hsec_build(msg, len, &b);
 	put_u32(&b, t.count);
 	for (i = 0; i < t.count; i++) {
 		put_u64(&b, t.ents[i].hdr_off);
@@ -135,6 +261,88 @@ get_text(struct rd *r)
 	return xstrndup((const char *)r->p + r->pos - n, n);
 }
 
+/* The header section, read from index bytes. */
+struct hsec {
+	uint32_t mask, left; /* fallback mask, values not yet read */
+};
+
+/* hsec_start - the section's head at r's position; r->bad when
+ * malformed. */
+static void
+hsec_start(struct rd *r, struct hsec *h)
+{
+	h->mask = (uint32_t)get_n(r, 4);
+	h->left = (uint32_t)get_n(r, 4);
+	if ((h->mask >> IDX_NFIELDS) != 0 ||
+	    h->left > IDX_NFIELDS * IDX_REPEAT_MAX)
+		r->bad = true;
+}
+
+/* hsec_next - the next value (its field id, bytes and length); false at
+ * the end of the section or when it is malformed (then r->bad). */
+static bool
+hsec_next(struct rd *r, struct hsec *h, unsigned *id_r, const char **v_r,
+          size_t *n_r)
+{
+	uint64_t n;
+
+	if (r->bad || h->left == 0)
+		return false;
+	h->left--;
+	*id_r = (unsigned)get_n(r, 1);
+	n = get_n(r, 4);
+	if (r->bad || *id_r >= IDX_NFIELDS || n > IDX_VALUE_MAX ||
+	    r->len - r->pos < n) {
+		r->bad = true;
+		return false;
+	}
+	*v_r = (const char *)r->p + r->pos;
+	*n_r = (size_t)n;
+	r->pos += (size_t)n;
+	return true;
+}
+
+/* hsec_check - the whole section is well formed: ids in range, no more
+ * occurrences than recorded, values without NUL within bounds. */
+static void
+hsec_check(struct rd *r)
+{
+	struct hsec h;
+	unsigned seen[N_ELEMENTS(idx_fields)] = {0}, id;
+	const char *v;
+	size_t n;
+
+	hsec_start(r, &h);
+	while (hsec_next(r, &h, &id, &v, &n)) {
+		if (++seen[id] > IDX_REPEAT_MAX || memchr(v, '\0', n) != NULL)
+			r->bad = true;
+	}
+}
+
+/* hsec_open - r at the header section of index bytes meta[len], without
+ * loading the rest; false for an index without one (version 1) or a
+ * malformed one. */
+static bool
+hsec_open(const uint8_t *meta, size_t len, struct rd *r, struct hsec *h)
+{
+	r->p = meta;
+	r->len = len;
+	r->pos = 4;
+	r->bad = false;
+	if (meta == NULL || len < 4 || memcmp(meta, INDEX_MAGIC, 4) != 0)
+		return false;
+	(void)get_n(r, 8);
+	for (int i = 0; i < 3; i++) {
+		uint64_t n = get_n(r, 4);
+
+		if (r->bad || r->len - r->pos < n)
+			return false;
+		r->pos += (size_t)n;
+	}
+	hsec_start(r, h);
+	return !r->bad;
+}
+
 /* ent_ok - entity i lies within its parent as the tree rules require. */
 static bool
 ent_ok(const struct mime_index *x, uint32_t i)
@@ -170,15 +378,21 @@ mime_index_load(const uint8_t *meta, size_t len)
 	struct mime_index *x;
 	uint64_t count;
 	uint32_t i, *fill;
+	bool v1;
 
-	if (meta == NULL || len < 4 || memcmp(meta, INDEX_MAGIC, 4) != 0)
+	if (meta == NULL || len < 4 ||
+	    (memcmp(meta, INDEX_MAGIC, 4) != 0 &&
+	     memcmp(meta, INDEX_MAGIC_V1, 4) != 0))
 		return NULL;
+	v1 = memcmp(meta, INDEX_MAGIC_V1, 4) == 0;
 	r.pos = 4;
 	x = xcalloc(1, sizeof(*x));
 	x->msg_len = get_n(&r, 8);
 	x->envelope = get_text(&r);
 	x->bodystructure = get_text(&r);
 	x->body = get_text(&r);
+	if (!v1)
+		hsec_check(&r);
 	count = get_n(&r, 4);
 	if (r.bad || count == 0 || count > MIME_MAX_PARTS ||
 	    (len - r.pos) / INDEX_ENT_SIZE < count ||
@@ -377,12 +591,6 @@ contains(const struct buf *hay, const struct buf *needle)
 	       memmem(hay->data, hay->len, needle->data, needle->len) != NULL;
 }
 
-static bool
-wsp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /*
  * plain_fold - a value of printable ASCII without encoded words decodes to
  * itself, and folds to its lower case: unfold and fold it into tmp (the
@@ -399,11 +607,12 @@ plain_fold(struct span v, char *tmp, size_t size)
 	for (size_t i = 0; i < v.len; i++) {
 		unsigned char c = (unsigned char)v.p[i];
 
-		if (c == 0 || c >= 0x80 ||
-		    (c == '=' && i + 1 < v.len && v.p[i + 1] == '?'))
+		if (c == 0 || c >= 0x80)
 			return -1;
 		if (c == '\r' || c == '\n' || (n == 0 && wsp(c)))
 			continue;
+		if (c == '?' && n > 0 && tmp[n - 1] == '=')
+			return -1; /* "=?" once unfolded: maybe encoded */
 		tmp[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
 	while (n > 0 && wsp(tmp[n - 1]))
@@ -519,4 +728,113 @@ mime_search(const uint8_t *msg, size_t len, enum mime_search_where where,
 	}
 	buf_clear(&needle);
 	return found;
+}
+
+/* ---- SEARCH from the index's header section ---- */
+
+bool
+mime_index_field_indexed(const char *name)
+{
+	return name != NULL && field_id(span_from_cstr(name)) >= 0;
+}
+
+char *
+mime_search_fold(const char *needle_utf8, size_t *len_r)
+{
+	size_t nl = strlen(needle_utf8);
+	struct buf f;
+	char *res;
+
+	/* UNSAFE: folding at most doubles a UTF-8 sequence's size */
+	buf_init(&f, 2 * nl + 16);
+	mime_fold_utf8((const uint8_t *)needle_utf8, nl, &f);
+	res = xmalloc(f.len + 1);
+	if (f.len > 0)
+		memcpy(res, f.data, f.len);
+	res[f.len] = '\0';
+	*len_r = f.len;
+	buf_clear(&f);
+	return res;
+}
+
+/* value_match - the folded needle in the folded value v[n] (as
+ * search_header folds a decoded value). */
+static bool
+value_match(const char *v, size_t n, const char *folded, size_t flen)
+{
+	char tmp[IDX_VALUE_MAX];
+	struct buf f;
+	bool found;
+	size_t i;
+
+	if (n <= sizeof(tmp)) {
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)v[i];
+
+			if (c >= 0x80)
+				break;
+			tmp[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		if (i == n)
+			return n >= flen &&
+			       memmem(tmp, n, folded, flen) != NULL;
+	}
+	/* UNSAFE: folding at most doubles a UTF-8 sequence's size */
+	buf_init(&f, 2 * n + 16);
+	mime_fold_utf8((const uint8_t *)v, n, &f);
+	found = f.len >= flen && memmem(f.data, f.len, folded, flen) != NULL;
+	buf_clear(&f);
+	return found;
+}
+
+int
+mime_index_header_match(const uint8_t *meta, size_t len, const char *field,
+                        const char *folded, size_t folded_len)
+{
+	struct rd r;
+	struct hsec h;
+	int want = field != NULL ? field_id(span_from_cstr(field)) : -1;
+	unsigned id;
+	const char *v;
+	size_t n;
+
+	if (want < 0 || !hsec_open(meta, len, &r, &h))
+		return -1;
+	while (hsec_next(&r, &h, &id, &v, &n)) {
+		if (id != (unsigned)want)
+			continue;
+		if (folded_len == 0 || value_match(v, n, folded, folded_len))
+			return 1;
+	}
+	if (r.bad)
+		return -1;
+	if ((h.mask & (1u << want)) != 0)
+		return folded_len == 0 ? 1 : -1;
+	return 0;
+}
+
+int
+mime_index_header_first(const uint8_t *meta, size_t len, const char *field,
+                        char **value_r)
+{
+	struct rd r;
+	struct hsec h;
+	int want = field != NULL ? field_id(span_from_cstr(field)) : -1;
+	unsigned id;
+	const char *v;
+	size_t n;
+
+	*value_r = NULL;
+	/* with the mask bit set the first occurrence may be one not
+	 * recorded */
+	if (want < 0 || !hsec_open(meta, len, &r, &h) ||
+	    (h.mask & (1u << want)) != 0)
+		return -1;
+	while (hsec_next(&r, &h, &id, &v, &n)) {
+		if (id == (unsigned)want) {
+			*value_r = xstrndup(v, n);
+			return 1;
+		}
+	}
+	return r.bad ? -1 : 0;
 }

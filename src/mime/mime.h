@@ -85,6 +85,34 @@ enum mime_search_where {
 bool mime_search(const uint8_t *msg, size_t len, enum mime_search_where where,
                  const char *field, const char *needle_utf8);
 
+/*
+ * Indexed header fields: the index also records the decoded (unfolded,
+ * RFC 2047 to UTF-8) values of Subject, From, To, Cc, Bcc, Message-ID,
+ * In-Reply-To, References, Date, Reply-To and Sender, up to a few
+ * occurrences of a few KiB each, so SEARCH on them needs no message bytes.
+ * mime_index_field_indexed - whether name (any case) is one of them.
+ */
+bool mime_index_field_indexed(const char *name);
+/* mime_search_fold - a SEARCH string folded as mime_search folds it, for
+ * mime_index_header_match (allocated, NUL-terminated; length in *len_r). */
+char *mime_search_fold(const char *needle_utf8, size_t *len_r);
+/*
+ * mime_index_header_match - mime_search(MIME_SEARCH_HEADER, field) with the
+ * folded needle, answered from serialized index bytes (meta, len) alone:
+ * 1 match, 0 no match, -1 when the index cannot tell (an index without the
+ * header section, field not indexed, a value over the cap or more
+ * occurrences than recorded): then search the message's header instead.
+ */
+int mime_index_header_match(const uint8_t *meta, size_t len, const char *field,
+                            const char *folded, size_t folded_len);
+/*
+ * mime_index_header_first - the value mime_header_get(field) gives on the
+ * message, from the index bytes: 1 with it in *value_r (allocated), 0 when
+ * the message has no such field, -1 when the index cannot tell.
+ */
+int mime_index_header_first(const uint8_t *meta, size_t len, const char *field,
+                            char **value_r);
+
 /* mime_date_parse - RFC 5322 date-time to unix seconds (and the zone offset
  * in minutes); -1 when unparsable. */
 int mime_date_parse(const char *s, int64_t *t_r, int *tz_min_r);

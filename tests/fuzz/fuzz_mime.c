@@ -3,7 +3,8 @@
  * fuzz_mime.c - libFuzzer target for the MIME index: build and load the
  * index of arbitrary bytes (which must always succeed), resolve a spread
  * of section specs and check every range lies inside the message, run
- * SEARCH, and feed the raw input to mime_index_load as corrupt metadata.
+ * SEARCH (and check the index's header fields answer it alike), and feed the
+ * raw input to mime_index_load as corrupt metadata.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,33 @@ check_spec(const struct mime_index *x, const char *spec, size_t size)
 	if (mime_section_range(x, spec, &off, &len) == 0 &&
 	    (off > size || len > size - off))
 		abort();
+}
+
+/* check_header_index - the index's header section answers SEARCH as
+ * mime_search does on the message, whenever it answers. */
+static void
+check_header_index(const uint8_t *data, size_t size)
+{
+	static const char *const fields[] = {"Subject", "from", "TO", "Date"};
+	static const char *const needles[] = {"", "a", "\xc3\xa9", "=?"};
+	size_t mlen, flen;
+	uint8_t *meta = mime_index_build(data, size, &mlen);
+
+	for (size_t i = 0; i < 4; i++) {
+		for (size_t k = 0; k < 4; k++) {
+			char *f = mime_search_fold(needles[k], &flen);
+			int r = mime_index_header_match(meta, mlen, fields[i],
+			                                f, flen);
+
+			if (r >= 0 &&
+			    (r == 1) != mime_search(data, size,
+			                            MIME_SEARCH_HEADER,
+			                            fields[i], needles[k]))
+				abort();
+			free(f);
+		}
+	}
+	free(meta);
 }
 
 int
@@ -83,6 +111,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mime_index_free(&x);
 	(void)mime_search(data, size, MIME_SEARCH_TEXT, NULL, "caf\xc3\xa9");
 	(void)mime_search(data, size, MIME_SEARCH_HEADER, "subject", "a");
+	check_header_index(data, size);
+	{
+		char *v = NULL;
+
+		(void)mime_index_header_match(data, size, "To", "a", 1);
+		(void)mime_index_header_first(data, size, "Date", &v);
+		free(v);
+	}
 	x = mime_index_load(data, size);
 	if (x != NULL) {
 		check_spec(x, "1.2", SIZE_MAX);

@@ -531,6 +531,267 @@ test_search(void)
 	CHECK(!mime_search(m, n, MIME_SEARCH_TEXT, NULL, "absent"));
 }
 
+static const char *const idx_names[] = {
+    "Subject",     "FROM",       "to",   "Cc",       "bcc",   "Message-ID",
+    "In-Reply-To", "References", "Date", "Reply-To", "Sender"};
+
+/*
+ * same_as_search - for every indexed field and each needle, the index
+ * answers (never -1 unless allow_unknown) and agrees with mime_search on
+ * the message; returns how many answers were -1.
+ */
+static int
+same_as_search(const uint8_t *m, size_t n, const char *const *needles,
+               size_t count, bool allow_unknown)
+{
+	size_t mlen, flen;
+	uint8_t *meta = mime_index_build(m, n, &mlen);
+	int unknown = 0;
+
+	for (size_t f = 0; f < N_ELEMENTS(idx_names); f++) {
+		for (size_t i = 0; i < count; i++) {
+			char *folded = mime_search_fold(needles[i], &flen);
+			int r = mime_index_header_match(
+			    meta, mlen, idx_names[f], folded, flen);
+			bool want = mime_search(m, n, MIME_SEARCH_HEADER,
+			                        idx_names[f], needles[i]);
+
+			if (r < 0) {
+				unknown++;
+				if (!allow_unknown)
+					printf("  unknown: %s %s\n",
+					       idx_names[f], needles[i]);
+				CHECK(allow_unknown);
+			} else if ((r == 1) != want) {
+				printf("  %s %s: index %d, search %d\n",
+				       idx_names[f], needles[i], r, want);
+				CHECK(false);
+			}
+			free(folded);
+		}
+		/* the first value, as mime_header_get gives it */
+		char *v = NULL, *want = mime_header_get(m, n, idx_names[f]);
+		int r = mime_index_header_first(meta, mlen, idx_names[f], &v);
+		if (r >= 0) {
+			CHECK_INT(r, want != NULL);
+			if (r == 1 && want != NULL)
+				CHECK_STR(v, want);
+		} else {
+			CHECK(allow_unknown);
+		}
+		free(v);
+		free(want);
+	}
+	free(meta);
+	return unknown;
+}
+
+static void
+test_index_headers(void)
+{
+	static const char msg[] =
+	    "Subject: =?ISO-8859-1?Q?Caf=E9?= au lait\r\n"
+	    "\t=?UTF-8?B?w6l0w6k=?=   summer  \r\n"
+	    "From: \"Jos\xc3\xa9 P\xc3\xa9rez\" <jose@Example.COM>\r\n"
+	    "To: a@example.com,\r\n"
+	    " B <b@example.com>\r\n"
+	    "Cc: first@x.test\r\n"
+	    "Cc: =?utf-8?q?second?= <second@x.test>\r\n"
+	    "X-Other: lait\r\n"
+	    "Message-ID: <abc.123@host>\r\n"
+	    "References: <r1@host>\r\n <r2@host>\r\n"
+	    "Date: Mon, 23 Nov 2026 10:00:00 +0100\r\n"
+	    "Reply-To: =\r?utf-8?q?odd?=\r\n"
+	    "sender : s@x.test\r\n"
+	    "In-Reply-To:\r\n"
+	    "\r\n"
+	    "Subject: not a header\r\n";
+	static const char *const needles[] = {
+	    "",       "caf\xc3\xa9", "CAF\xc3\x89 AU", "\xc3\xa9t\xc3\xa9",
+	    "summer", "lait",        "Jos\xc3\x89",    "EXAMPLE.com",
+	    "b@ex",   "second",      "first",          "=?utf-8",
+	    "ODD",    "r2@",         "23 nov",         "s@x",
+	    "absent", "not a",       "com, b",         "abc.123"};
+	const uint8_t *m = (const uint8_t *)msg;
+	size_t n = strlen(msg), mlen, flen;
+	uint8_t *meta;
+	char *f;
+
+	CHECK_INT(same_as_search(m, n, needles, N_ELEMENTS(needles), false), 0);
+	meta = mime_index_build(m, n, &mlen);
+	/* a few answers spelled out */
+	f = mime_search_fold("CAF\xc3\x89", &flen);
+	CHECK_INT(mime_index_header_match(meta, mlen, "SUBJECT", f, flen), 1);
+	CHECK_INT(mime_index_header_match(meta, mlen, "To", f, flen), 0);
+	free(f);
+	f = mime_search_fold("", &flen);
+	CHECK_INT(mime_index_header_match(meta, mlen, "cc", f, flen), 1);
+	CHECK_INT(mime_index_header_match(meta, mlen, "In-Reply-To", f, flen),
+	          1);
+	CHECK_INT(mime_index_header_match(meta, mlen, "bcc", f, flen), 0);
+	/* fields not indexed, or any field: the index cannot tell */
+	CHECK_INT(mime_index_header_match(meta, mlen, "X-Other", f, flen), -1);
+	CHECK_INT(mime_index_header_match(meta, mlen, "", f, flen), -1);
+	CHECK_INT(mime_index_header_match(meta, mlen, NULL, f, flen), -1);
+	free(f);
+	CHECK(mime_index_field_indexed("message-id"));
+	CHECK(!mime_index_field_indexed("Message-I"));
+	CHECK(!mime_index_field_indexed("X-Other"));
+	free(meta);
+
+	/* no header at all, and an empty message */
+	CHECK_INT(same_as_search((const uint8_t *)"\r\nbody", 6, needles,
+	                         N_ELEMENTS(needles), false),
+	          0);
+	CHECK_INT(same_as_search((const uint8_t *)"", 0, needles,
+	                         N_ELEMENTS(needles), false),
+	          0);
+	/* no blank line: the header runs to the end */
+	CHECK_INT(same_as_search((const uint8_t *)"To: lait\r\nCc: x", 15,
+	                         needles, N_ELEMENTS(needles), false),
+	          0);
+}
+
+static void
+test_index_header_fallback(void)
+{
+	static const char *const needles[] = {"", "needle", "tail", "head",
+	                                      "zz"};
+	struct buf b;
+	size_t mlen, flen, i, pos;
+	uint8_t *meta, *old;
+	char *f;
+	struct mime_index *x;
+
+	/* a value over the cap: only that field falls back */
+	buf_init(&b, 1 << 20);
+	CHECK_INT(buf_append_str(&b, "To: head\r\nSubject: head "), 0);
+	for (i = 0; i < 600; i++)
+		CHECK_INT(buf_append_str(&b, "filler \r\n "), 0);
+	CHECK_INT(buf_append_str(&b, "needle tail\r\nSubject: short\r\n"
+	                             "\r\nbody\r\n"),
+	          0);
+	meta = mime_index_build(b.data, b.len, &mlen);
+	f = mime_search_fold("needle", &flen);
+	CHECK_INT(mime_index_header_match(meta, mlen, "Subject", f, flen), -1);
+	CHECK_INT(mime_index_header_match(meta, mlen, "To", f, flen), 0);
+	free(f);
+	f = mime_search_fold("SHORT", &flen);
+	/* a recorded value that matches is a match all the same */
+	CHECK_INT(mime_index_header_match(meta, mlen, "Subject", f, flen), 1);
+	free(f);
+	f = mime_search_fold("", &flen);
+	CHECK_INT(mime_index_header_match(meta, mlen, "subject", f, flen), 1);
+	free(f);
+	/* the first Subject is the long one: not from the index */
+	CHECK_INT(mime_index_header_first(meta, mlen, "Subject", &f), -1);
+	CHECK(f == NULL);
+	CHECK_INT(mime_index_header_first(meta, mlen, "To", &f), 1);
+	CHECK_STR(f, "head");
+	free(f);
+	free(meta);
+	CHECK(same_as_search(b.data, b.len, needles, N_ELEMENTS(needles),
+	                     true) > 0);
+
+	/* a field repeated more than recorded */
+	buf_reset(&b);
+	for (i = 0; i < 8; i++)
+		CHECK_INT(buf_printf(&b, "Cc: cc%zu@x.test\r\n", i), 0);
+	CHECK_INT(buf_append_str(&b, "\r\n"), 0);
+	meta = mime_index_build(b.data, b.len, &mlen);
+	f = mime_search_fold("CC1@", &flen);
+	CHECK_INT(mime_index_header_match(meta, mlen, "Cc", f, flen), 1);
+	free(f);
+	f = mime_search_fold("cc7@", &flen);
+	CHECK_INT(mime_index_header_match(meta, mlen, "Cc", f, flen), -1);
+	free(f);
+	f = mime_search_fold("cc7@", &flen);
+	CHECK_INT(mime_index_header_match(meta, mlen, "To", f, flen), 0);
+	free(f);
+	CHECK_INT(mime_index_header_first(meta, mlen, "Cc", &f), -1);
+	free(meta);
+	CHECK(mime_search(b.data, b.len, MIME_SEARCH_HEADER, "cc", "cc7@"));
+
+	/* an index of the old format (version 1, no header section) loads
+	 * and answers sections, and header matching falls back */
+	buf_reset(&b);
+	CHECK_INT(
+	    buf_append_str(&b, "Subject: hello\r\nTo: a@b.c\r\n\r\nhi\r\n"), 0);
+	meta = mime_index_build(b.data, b.len, &mlen);
+	CHECK(memcmp(meta, "OMI\x02", 4) == 0);
+	pos = 12;
+	for (i = 0; i < 3; i++)
+		pos += 4 + (meta[pos] | (size_t)meta[pos + 1] << 8);
+	/* the header section: mask, count, then (id, length, bytes) */
+	size_t end = pos + 8, count = meta[pos + 4];
+	for (i = 0; i < count; i++)
+		end += 5 + (meta[end + 1] | (size_t)meta[end + 2] << 8);
+	old = xmalloc(mlen);
+	memcpy(old, meta, pos);
+	memcpy(old + pos, meta + end, mlen - end);
+	old[3] = 0x01;
+	x = mime_index_load(old, mlen - (end - pos));
+	CHECK(x != NULL);
+	if (x != NULL) {
+		uint64_t off, len;
+
+		CHECK_INT(mime_section_range(x, "TEXT", &off, &len), 0);
+		CHECK_INT(off, b.len - 4);
+		CHECK(strstr(mime_index_envelope(x), "hello") != NULL);
+	}
+	mime_index_free(&x);
+	f = mime_search_fold("hello", &flen);
+	CHECK_INT(mime_index_header_match(old, mlen - (end - pos), "Subject", f,
+	                                  flen),
+	          -1);
+	CHECK_INT(mime_index_header_match(meta, mlen, "Subject", f, flen), 1);
+	CHECK_INT(mime_index_header_match(NULL, 0, "Subject", f, flen), -1);
+	free(f);
+	CHECK_INT(mime_index_header_first(old, mlen - (end - pos), "To", &f),
+	          -1);
+	/* the version 2 header section inside a version 1 index is corrupt */
+	meta[3] = 0x01;
+	CHECK(mime_index_load(meta, mlen) == NULL);
+	free(old);
+	free(meta);
+	buf_clear(&b);
+}
+
+static void
+test_index_header_corrupt(void)
+{
+	static const char msg[] = "Subject: a =?utf-8?q?b?=\r\n"
+	                          "To: x@y.z\r\nCc: c\r\nCc: d\r\n\r\nbody\r\n";
+	size_t len, flen, i;
+	uint8_t *meta =
+	    mime_index_build((const uint8_t *)msg, strlen(msg), &len);
+	uint8_t *copy = xmalloc(len);
+	char *f = mime_search_fold("b", &flen), *v;
+
+	for (i = 0; i < len; i++) {
+		int r = mime_index_header_match(meta, i, "Subject", f, flen);
+
+		CHECK(r >= -1 && r <= 1);
+		if (mime_index_header_first(meta, i, "Cc", &v) == 1)
+			CHECK_STR(v, "c");
+		free(v);
+		memcpy(copy, meta, len);
+		copy[i] ^= 0x5a;
+		r = mime_index_header_match(copy, len, "Cc", f, flen);
+		CHECK(r >= -1 && r <= 1);
+		if (mime_index_header_first(copy, len, "To", &v) == 1)
+			CHECK(strlen(v) <= len);
+		free(v);
+		copy[i] = 0xff;
+		(void)mime_index_header_match(copy, len, "To", f, flen);
+		struct mime_index *x = mime_index_load(copy, len);
+		mime_index_free(&x);
+	}
+	free(f);
+	free(copy);
+	free(meta);
+}
+
 static void
 test_decoders(void)
 {
@@ -774,11 +1035,25 @@ test_literals(void)
 	mime_index_free(&x);
 }
 
-#define TESTS(X)                                                               \
-	X(test_simple_text)                                                    \
-	X(test_multipart_mixed) X(test_nested) X(test_broken_multipart)        \
-	    X(test_params_rfc2231) X(test_rfc2047) X(test_header_get_filter)   \
-	        X(test_addresses) X(test_dates) X(test_search)                 \
-	            X(test_decoders) X(test_index_corrupt) X(test_huge_header) \
-	                X(test_deep_nesting) X(test_literals)
+/* clang-format off */
+#define TESTS(X) \
+	X(test_simple_text) \
+	X(test_multipart_mixed) \
+	X(test_nested) \
+	X(test_broken_multipart) \
+	X(test_params_rfc2231) \
+	X(test_rfc2047) \
+	X(test_header_get_filter) \
+	X(test_addresses) \
+	X(test_dates) \
+	X(test_search) \
+	X(test_index_headers) \
+	X(test_index_header_fallback) \
+	X(test_index_header_corrupt) \
+	X(test_decoders) \
+	X(test_index_corrupt) \
+	X(test_huge_header) \
+	X(test_deep_nesting) \
+	X(test_literals)
+/* clang-format on */
 TEST_MAIN(TESTS)
