@@ -376,6 +376,10 @@ lookup_work(struct store_db *db, void *arg)
 	    0)
 		return;
 	lk->user_ok = store_user_lookup(db, addr, &u);
+	if (lk->user_ok == 0 && strcasecmp(lk->local, "postmaster") == 0)
+		/* RFC 5321 4.5.1: postmaster MUST be accepted; a domain
+		 * without a postmaster account gives it to its first account */
+		lk->user_ok = store_user_first(db, lk->domain, &u);
 	if (lk->user_ok == 1) {
 		lk->user_id = u.id;
 		store_user_clear(&u);

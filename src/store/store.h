@@ -132,6 +132,10 @@ int store_user_list(struct store_db *db, char ***addresses_r);
 int store_user_lookup(struct store_db *db, const char *address,
                       struct store_user *u_r);
 void store_user_clear(struct store_user *u);
+/* store_user_first - the oldest account of domain (lowest id): who gets
+ * postmaster mail when the domain has no postmaster account. 1, 0, -1. */
+int store_user_first(struct store_db *db, const char *domain,
+                     struct store_user *u_r);
 
 /* Mailboxes of one user. Lookups: 1 found, 0 not, -1 error. */
 int store_mailbox_get(struct store_db *db, int64_t user_id, const char *name,

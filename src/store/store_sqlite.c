@@ -125,6 +125,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_USER_GET] = "SELECT u.id, u.localpart || '@' || d.name, u.pwhash"
                    " FROM users u JOIN domains d ON d.id = u.domain_id"
                    " WHERE d.name = ? AND u.localpart = ?",
+    [S_USER_FIRST] = "SELECT u.id, u.localpart || '@' || d.name, u.pwhash"
+                     " FROM users u JOIN domains d ON d.id = u.domain_id"
+                     " WHERE d.name = ? ORDER BY u.id LIMIT 1",
     [S_USER_DEL] = "DELETE FROM users WHERE id = ?",
     [S_USER_PASSWD] = "UPDATE users SET pwhash = ? WHERE id = ?",
     [S_USER_LIST] = "SELECT u.localpart || '@' || d.name FROM users u"
@@ -946,6 +949,22 @@ store_user_lookup(struct store_db *db, const char *address,
                   struct store_user *u_r)
 {
 	return user_get(db, address, u_r);
+}
+
+int
+store_user_first(struct store_db *db, const char *domain,
+                 struct store_user *u_r)
+{
+	sqlite3_stmt *st = db_q(db, S_USER_FIRST, "t", domain);
+	int ret = db_row(db, st);
+
+	if (ret == 1) {
+		u_r->id = sqlite3_column_int64(st, 0);
+		u_r->address = db_col_str(st, 1);
+		u_r->pwhash = db_col_str(st, 2);
+		sqlite3_reset(st);
+	}
+	return ret;
 }
 
 void

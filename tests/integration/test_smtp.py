@@ -316,6 +316,21 @@ class SmtpCommands(SmtpCase):
             s.sendmail(SENDER, ["nobody@" + DOMAIN], make_msg(token()))
         self.assertEqual(cm.exception.recipients["nobody@" + DOMAIN][0], 550)
 
+    def test_postmaster_without_account(self):
+        """RFC 5321 4.5.1: postmaster (any case, with or without a local
+        domain) MUST be accepted; with no postmaster account it goes to
+        the domain's first account (alice here), once."""
+        tok = token()
+        r = self.raw()
+        code, text = self.deliver_raw(
+            r, ["Postmaster", "POSTMASTER@" + DOMAIN],
+            make_msg(tok) + b".\r\n")
+        self.assertEqual(code, 250, text)
+        found = [m for _, m in self.srv.messages(ALICE)
+                 if tok.encode() in m]
+        self.assertEqual(len(found), 1, "postmaster mail not in alice's "
+                         "INBOX exactly once")
+
     def test_relay_denied_554(self):
         r = self.raw()
         r.expect(250, "MAIL FROM:<%s>" % SENDER)

@@ -298,6 +298,13 @@ test_users(void)
 	int64_t alice = u.id;
 
 	store_user_clear(&u);
+	/* the oldest account, not the alphabetically first */
+	CHECK_INT(store_user_add(db, "aaron@example.org", "x"), 0);
+	CHECK_INT(store_user_first(db, "EXAMPLE.org", &u), 1);
+	CHECK_STR(u.address, "alice@example.org");
+	store_user_clear(&u);
+	CHECK_INT(store_user_first(db, "nowhere.org", &u), 0);
+	CHECK_INT(store_user_del(db, "aaron@example.org"), 0);
 	CHECK_INT(store_user_lookup(db, "carol@example.org", &u), 0);
 	CHECK_INT(store_user_lookup(db, "garbage", &u), 0);
 	CHECK_INT(store_user_passwd(db, "alice@example.org", "hash3"), 0);
