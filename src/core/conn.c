@@ -765,12 +765,14 @@ check:
 	}
 }
 
-int
-conn_write(struct conn *c, const void *data, size_t len)
+/*
+ * out_added - after bytes went to c->out (ret -1: they passed max_out), tear
+ * down or flush. 0 ok, -1 the connection is gone or going.
+ */
+static int
+out_added(struct conn *c, int ret)
 {
-	if (conn_is_closing(c))
-		return -1;
-	if (buf_append(&c->out, data, len) == -1) {
+	if (ret == -1) {
 		log_info("%s conn output buffer limit max_out=%zu", c->id_str,
 		         c->set.max_out);
 		teardown(c, "output buffer limit");
@@ -779,6 +781,14 @@ conn_write(struct conn *c, const void *data, size_t len)
 	if (c->state == CONN_OPEN)
 		conn_flush(c);
 	return c->state == CONN_CLOSED ? -1 : 0;
+}
+
+int
+conn_write(struct conn *c, const void *data, size_t len)
+{
+	if (conn_is_closing(c))
+		return -1;
+	return out_added(c, buf_append(&c->out, data, len));
 }
 
 int
@@ -792,15 +802,7 @@ conn_printf(struct conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	ret = buf_vprintf(&c->out, fmt, ap);
 	va_end(ap);
-	if (ret == -1) {
-		log_info("%s conn output buffer limit max_out=%zu", c->id_str,
-		         c->set.max_out);
-		teardown(c, "output buffer limit");
-		return -1;
-	}
-	if (c->state == CONN_OPEN)
-		conn_flush(c);
-	return c->state == CONN_CLOSED ? -1 : 0;
+	return out_added(c, ret);
 }
 
 size_t

@@ -99,6 +99,42 @@ mbop_error(struct mbop *o, struct store_db *db)
 	o->rc = -1;
 }
 
+/*
+ * mbop_get_mailbox - look o->name up into o->mb; true when found. Otherwise
+ * o->rc is 0 (no such mailbox) or -1 with o->error set.
+ */
+static bool
+mbop_get_mailbox(struct store_db *db, const struct imap_job *j, struct mbop *o)
+{
+	o->rc = store_mailbox_get(db, j->user_id, o->name, &o->mb);
+	if (o->rc < 0) {
+		mbop_error(o, db);
+		return false;
+	}
+	if (o->rc == 0)
+		return false;
+	o->have_mb = true;
+	return true;
+}
+
+/*
+ * mbop_failed - when the mailbox was missing (NO with code, e.g.
+ * "[NONEXISTENT]") or the store failed, set the NO reply; true then.
+ */
+static bool
+mbop_failed(struct imap_job *j, const struct mbop *o, const char *code)
+{
+	if (o->rc == 0) {
+		imap_job_set_reply(j, "NO %s No such mailbox", code);
+		return true;
+	}
+	if (o->rc < 0) {
+		imap_job_set_reply(j, "NO [UNAVAILABLE] %s", o->error);
+		return true;
+	}
+	return false;
+}
+
 /* mailbox_arg - astring argument as a store name; BAD reply on error. */
 static char *
 mailbox_arg(struct imap_session *s, const char *tag, const struct imap_arg *a)
@@ -130,14 +166,8 @@ select_work(struct store_db *db, void *arg)
 	struct imap_job *j = arg;
 	struct mbop *o = j->data;
 
-	o->rc = store_mailbox_get(db, j->user_id, o->name, &o->mb);
-	if (o->rc < 0) {
-		mbop_error(o, db);
+	if (!mbop_get_mailbox(db, j, o))
 		return;
-	}
-	if (o->rc == 0)
-		return;
-	o->have_mb = true;
 	if (store_message_view(db, o->mb.id, &o->uids, &o->modseqs, &o->count,
 	                       &o->first_unseen) < 0)
 		mbop_error(o, db);
@@ -150,14 +180,8 @@ select_done(struct imap_session *s, struct imap_job *j)
 	bool ro = o->flags != 0;
 	size_t unseen = 0;
 
-	if (o->rc == 0) {
-		imap_job_set_reply(j, "NO [NONEXISTENT] No such mailbox");
+	if (mbop_failed(j, o, "[NONEXISTENT]"))
 		return;
-	}
-	if (o->rc < 0) {
-		imap_job_set_reply(j, "NO [UNAVAILABLE] %s", o->error);
-		return;
-	}
 	imap_session_select(s, o->mb.id, o->mb.name, ro, o->mb.uidvalidity,
 	                    o->mb.uidnext, o->uids, o->modseqs, o->count);
 	o->uids = NULL; /* the session's now */
@@ -227,6 +251,26 @@ imap_cmd_select(struct imap_session *s, const struct imap_cmd *cmd,
 
 enum { OP_CREATE, OP_DELETE, OP_RENAME, OP_SUB, OP_UNSUB };
 
+/*
+ * mbop_mailbox_exists - whether o->name exists: 1 yes, -1 error, 0 no (and
+ * o->rc is 0 with a NONEXISTENT error text).
+ */
+static int
+mbop_mailbox_exists(struct store_db *db, const struct imap_job *j,
+                    struct mbop *o)
+{
+	struct store_mailbox mb;
+	int r = store_mailbox_get(db, j->user_id, o->name, &mb);
+
+	if (r == 0) {
+		o->rc = 0;
+		o->error = xstrdup("[NONEXISTENT] No such mailbox");
+	}
+	if (r == 1)
+		store_mailbox_clear(&mb);
+	return r;
+}
+
 static void
 simple_work(struct store_db *db, void *arg)
 {
@@ -260,25 +304,15 @@ simple_work(struct store_db *db, void *arg)
 		                         STORE_SU_NONE);
 		break;
 	case OP_DELETE:
-		r = store_mailbox_get(db, j->user_id, o->name, &mb);
-		if (r == 0) {
-			o->rc = 0;
-			o->error = xstrdup("[NONEXISTENT] No such mailbox");
+		r = mbop_mailbox_exists(db, j, o);
+		if (r == 0)
 			return;
-		}
-		if (r == 1)
-			store_mailbox_clear(&mb);
 		r = r < 0 ? -1 : store_mailbox_delete(db, j->user_id, o->name);
 		break;
 	case OP_RENAME:
-		r = store_mailbox_get(db, j->user_id, o->name, &mb);
-		if (r == 0) {
-			o->rc = 0;
-			o->error = xstrdup("[NONEXISTENT] No such mailbox");
+		r = mbop_mailbox_exists(db, j, o);
+		if (r == 0)
 			return;
-		}
-		if (r == 1)
-			store_mailbox_clear(&mb);
 		if (r == 1 &&
 		    store_mailbox_get(db, j->user_id, o->name2, &mb) == 1) {
 			store_mailbox_clear(&mb);
@@ -721,14 +755,8 @@ status_work(struct store_db *db, void *arg)
 	struct imap_job *j = arg;
 	struct mbop *o = j->data;
 
-	o->rc = store_mailbox_get(db, j->user_id, o->name, &o->mb);
-	if (o->rc < 0) {
-		mbop_error(o, db);
+	if (!mbop_get_mailbox(db, j, o))
 		return;
-	}
-	if (o->rc == 0)
-		return;
-	o->have_mb = true;
 	if (store_mailbox_status(db, &o->mb) < 0) {
 		mbop_error(o, db);
 		return;
@@ -755,14 +783,8 @@ status_done(struct imap_session *s, struct imap_job *j)
 	int r = 0;
 	const char *sp = "";
 
-	if (o->rc == 0) {
-		imap_job_set_reply(j, "NO [NONEXISTENT] No such mailbox");
+	if (mbop_failed(j, o, "[NONEXISTENT]"))
 		return;
-	}
-	if (o->rc < 0) {
-		imap_job_set_reply(j, "NO [UNAVAILABLE] %s", o->error);
-		return;
-	}
 	buf_init(&line, 64 * 1024);
 	r |= buf_append_str(&line, "* STATUS ");
 	imap_mailbox_write(s, &line, o->mb.name);
@@ -839,14 +861,8 @@ append_work(struct store_db *db, void *arg)
 	struct imap_job *j = arg;
 	struct mbop *o = j->data;
 
-	o->rc = store_mailbox_get(db, j->user_id, o->name, &o->mb);
-	if (o->rc < 0) {
-		mbop_error(o, db);
+	if (!mbop_get_mailbox(db, j, o))
 		return;
-	}
-	if (o->rc == 0)
-		return;
-	o->have_mb = true;
 	if (store_message_append(db, o->mb.id, o->data, o->len, o->flags,
 	                         o->keywords, o->date, &o->new_uid,
 	                         &o->new_uidvalidity) < 0)
@@ -859,14 +875,8 @@ append_done(struct imap_session *s, struct imap_job *j)
 	struct mbop *o = j->data;
 
 	(void)s;
-	if (o->rc == 0) {
-		imap_job_set_reply(j, "NO [TRYCREATE] No such mailbox");
+	if (mbop_failed(j, o, "[TRYCREATE]"))
 		return;
-	}
-	if (o->rc < 0) {
-		imap_job_set_reply(j, "NO [UNAVAILABLE] %s", o->error);
-		return;
-	}
 	imap_job_set_reply(j, "OK [APPENDUID %u %u] APPEND completed",
 	                   o->new_uidvalidity, o->new_uid);
 }

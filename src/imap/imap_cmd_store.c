@@ -157,12 +157,35 @@ store_done(struct imap_session *s, struct imap_job *j)
 	o->changed = NULL;
 }
 
+/*
+ * storeop_submit - hand o to a job that resolves o->set against the
+ * snapshot and runs work on the store thread; an invalid set gets BAD
+ * and o is freed with the job.
+ */
+static void
+storeop_submit(struct imap_session *s, const char *tag, struct storeop *o,
+               bool uid, bool sync_expunge, store_work_fn *work,
+               imap_job_done_fn *done)
+{
+	struct imap_job *j = imap_job_new(s, tag);
+
+	j->data = o;
+	j->data_free = storeop_free;
+	if (imap_set_resolve(j, &o->set, uid, &o->idx, &o->idx_count) < 0) {
+		imap_job_free(j);
+		imap_reply_bad(s, tag, "Invalid message sequence number");
+		return;
+	}
+	j->want_sync = true;
+	j->sync_expunge = sync_expunge;
+	imap_job_submit(s, j, work, done);
+}
+
 void
 imap_cmd_store(struct imap_session *s, const struct imap_cmd *cmd,
                const struct imap_arg *args, size_t count, bool uid)
 {
 	struct storeop *o;
-	struct imap_job *j;
 	const char *item, *err;
 	struct imap_arg wrap;
 
@@ -206,17 +229,7 @@ imap_cmd_store(struct imap_session *s, const struct imap_cmd *cmd,
 		                  "NO [READ-ONLY] Mailbox is read-only");
 		return;
 	}
-	j = imap_job_new(s, cmd->tag);
-	j->data = o;
-	j->data_free = storeop_free;
-	if (imap_set_resolve(j, &o->set, uid, &o->idx, &o->idx_count) < 0) {
-		imap_job_free(j);
-		imap_reply_bad(s, cmd->tag, "Invalid message sequence number");
-		return;
-	}
-	j->want_sync = true;
-	j->sync_expunge = false;
-	imap_job_submit(s, j, store_work, store_done);
+	storeop_submit(s, cmd->tag, o, uid, false, store_work, store_done);
 }
 
 /* --- COPY / MOVE --- */
@@ -336,7 +349,6 @@ copy_cmd(struct imap_session *s, const struct imap_cmd *cmd,
          const struct imap_arg *args, size_t count, bool uid, bool move)
 {
 	struct storeop *o;
-	struct imap_job *j;
 	const char *name;
 
 	if (count != 2 || (name = imap_arg_astring(&args[1])) == NULL) {
@@ -362,17 +374,7 @@ copy_cmd(struct imap_session *s, const struct imap_cmd *cmd,
 		                  "NO [READ-ONLY] Mailbox is read-only");
 		return;
 	}
-	j = imap_job_new(s, cmd->tag);
-	j->data = o;
-	j->data_free = storeop_free;
-	if (imap_set_resolve(j, &o->set, uid, &o->idx, &o->idx_count) < 0) {
-		imap_job_free(j);
-		imap_reply_bad(s, cmd->tag, "Invalid message sequence number");
-		return;
-	}
-	j->want_sync = true;
-	j->sync_expunge = move;
-	imap_job_submit(s, j, copy_work, copy_done);
+	storeop_submit(s, cmd->tag, o, uid, move, copy_work, copy_done);
 }
 
 void

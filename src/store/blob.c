@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/fileio.h"
 #include "../core/log.h"
 #include "../core/mem.h"
 #include "spool.h"
@@ -181,28 +182,6 @@ blob_unlock(struct store_db *db)
 	db->wlocked = false;
 }
 
-static int
-pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
-{
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* write_spool - copy a whole spool to the segment at db->woff. */
 static int
 write_spool(struct store_db *db, struct spool *sp)
@@ -217,7 +196,7 @@ write_spool(struct store_db *db, struct spool *sp)
 			return db_seterr(db, "read spool: %s", strerror(errno));
 		if (n == 0)
 			return 0;
-		if (pwrite_all(db->wfd, chunk, (size_t)n, db->woff) < 0)
+		if (fileio_pwrite_all(db->wfd, chunk, (size_t)n, db->woff) < 0)
 			return db_seterr(db, "write segment: %s",
 			                 strerror(errno));
 		off += (uint64_t)n;
@@ -239,8 +218,8 @@ blob_write(struct store_db *db, const struct blob_src *srcs, size_t count,
 
 		if (srcs[i].spool != NULL)
 			ret = write_spool(db, srcs[i].spool);
-		else if (pwrite_all(db->wfd, srcs[i].data, srcs[i].len,
-		                    db->woff) < 0)
+		else if (fileio_pwrite_all(db->wfd, srcs[i].data, srcs[i].len,
+		                           db->woff) < 0)
 			ret =
 			    db_seterr(db, "write segment: %s", strerror(errno));
 		else

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/fileio.h"
 #include "../core/mem.h"
 #include "spool.h"
 
@@ -53,31 +54,6 @@ spool_free(struct spool **spp)
 	*spp = NULL;
 }
 
-/* pwrite_all - write all of data at off, retrying short writes. */
-static int
-pwrite_all(int fd, const void *data, size_t len, uint64_t off)
-{
-	const uint8_t *p = data;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* open_tmp - an unlinked read-write file in dir. */
 static int
 open_tmp(const char *dir)
@@ -105,7 +81,8 @@ spill(struct spool *sp)
 
 	if (fd == -1)
 		return -1;
-	if (sp->size > 0 && pwrite_all(fd, sp->mem, (size_t)sp->size, 0) < 0) {
+	if (sp->size > 0 &&
+	    fileio_pwrite_all(fd, sp->mem, (size_t)sp->size, 0) < 0) {
 		int saved = errno;
 
 		close(fd);
@@ -127,7 +104,7 @@ spool_write(struct spool *sp, const void *data, size_t len)
 	if (sp->fd == -1 && sp->size + len > sp->mem_max && spill(sp) < 0)
 		return -1;
 	if (sp->fd != -1) {
-		if (pwrite_all(sp->fd, data, len, sp->size) < 0)
+		if (fileio_pwrite_all(sp->fd, data, len, sp->size) < 0)
 			return -1;
 		sp->size += len;
 		return 0;

@@ -595,6 +595,35 @@ out:
 	return NULL;
 }
 
+/* tls_test_ctx - the test certificate's server context, or NULL (failed). */
+static struct tls_ctx *
+tls_test_ctx(void)
+{
+	const char *err = NULL;
+	struct tls_ctx *ctx;
+
+	tls_setup();
+	ctx = tls_ctx_new(cert_path, key_path, &err);
+	CHECK(ctx != NULL);
+	return ctx;
+}
+
+/*
+ * client_start - start cl's thread against a new loopback listener and
+ * accept it: the server side's non-blocking fd; *lfd_r to close at the end.
+ */
+static int
+client_start(struct client *cl, pthread_t *th, int *lfd_r)
+{
+	int sfd;
+
+	*lfd_r = tcp_listen(&cl->port);
+	CHECK(pthread_create(th, NULL, client_thread, cl) == 0);
+	sfd = accept4(*lfd_r, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	CHECK(sfd != -1);
+	return sfd;
+}
+
 static void
 stream_more(struct conn *c, void *arg)
 {
@@ -640,20 +669,14 @@ test_tls_implicit_stream(void)
 	struct srv s;
 	struct client cl = {.send = "GET\n"};
 	struct tls_ctx *ctx;
-	const char *err = NULL;
 	pthread_t th;
 	int lfd, sfd;
 
-	tls_setup();
-	ctx = tls_ctx_new(cert_path, key_path, &err);
-	CHECK(ctx != NULL);
+	ctx = tls_test_ctx();
 	if (ctx == NULL)
 		return;
 	srv_init(&s);
-	lfd = tcp_listen(&cl.port);
-	CHECK(pthread_create(&th, NULL, client_thread, &cl) == 0);
-	sfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	CHECK(sfd != -1);
+	sfd = client_start(&cl, &th, &lfd);
 	/* a small socket buffer makes the producer wait for on_drain */
 	(void)setsockopt(sfd, SOL_SOCKET, SO_SNDBUF, &(int){8192}, sizeof(int));
 	s.c = conn_new(s.ev, sfd, &settings, ctx);
@@ -679,19 +702,14 @@ test_tls_refuse_during_handshake(void)
 	struct srv s;
 	struct client cl = {.send = NULL};
 	struct tls_ctx *ctx;
-	const char *err = NULL;
 	pthread_t th;
 	int lfd, sfd;
 
-	tls_setup();
-	ctx = tls_ctx_new(cert_path, key_path, &err);
-	CHECK(ctx != NULL);
+	ctx = tls_test_ctx();
 	if (ctx == NULL)
 		return;
 	srv_init(&s);
-	lfd = tcp_listen(&cl.port);
-	CHECK(pthread_create(&th, NULL, client_thread, &cl) == 0);
-	sfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	sfd = client_start(&cl, &th, &lfd);
 	s.c = conn_new(s.ev, sfd, &settings, ctx);
 	tls_ctx_unref(&ctx);
 	conn_set_handlers(s.c, echo_read, NULL, on_close, &s);
@@ -754,19 +772,16 @@ test_starttls_injection(void)
 {
 	struct srv s;
 	struct client cl = {.send = "AFTER\r\n", .starttls = true};
-	const char *err = NULL;
+	struct tls_ctx *ctx;
 	pthread_t th;
 	int lfd, sfd;
 
-	tls_setup();
-	srv_init(&s);
-	s.tls = tls_ctx_new(cert_path, key_path, &err);
-	CHECK(s.tls != NULL);
-	if (s.tls == NULL)
+	ctx = tls_test_ctx();
+	if (ctx == NULL)
 		return;
-	lfd = tcp_listen(&cl.port);
-	CHECK(pthread_create(&th, NULL, client_thread, &cl) == 0);
-	sfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	srv_init(&s);
+	s.tls = ctx;
+	sfd = client_start(&cl, &th, &lfd);
 	s.c = conn_new(s.ev, sfd, &settings, NULL);
 	conn_set_handlers(s.c, starttls_read, NULL, on_close, &s);
 	run(&s);
@@ -790,12 +805,9 @@ test_tls_garbage_handshake(void)
 {
 	struct srv s;
 	struct tls_ctx *ctx;
-	const char *err = NULL;
 	int sv[2];
 
-	tls_setup();
-	ctx = tls_ctx_new(cert_path, key_path, &err);
-	CHECK(ctx != NULL);
+	ctx = tls_test_ctx();
 	if (ctx == NULL)
 		return;
 	srv_init(&s);
